@@ -1,0 +1,20 @@
+import { cloneAsJson, deepFreeze } from '../internal/json.js';
+import type { Snapshot, SnapshotStore } from '../snapshot-store.js';
+
+/** A {@link SnapshotStore} in memory: the newest snapshot of each stream. */
+export function inMemorySnapshotStore(): SnapshotStore {
+  const snapshots = new Map<string, Snapshot>();
+  return {
+    async get(streamId) {
+      return snapshots.get(streamId);
+    },
+    async put(snapshot) {
+      const current = snapshots.get(snapshot.streamId);
+      if (current !== undefined && current.version > snapshot.version) return;
+      snapshots.set(snapshot.streamId, deepFreeze({ ...snapshot, state: cloneAsJson(snapshot.state, ['state']) }));
+    },
+    async delete(streamId) {
+      snapshots.delete(streamId);
+    },
+  };
+}
