@@ -1,0 +1,6 @@
+/**
+ * Test kit for Eventfold users and adapter authors: given/when/then helpers for aggregates
+ * and command handlers, and the conformance suites every `EventStore` and `Transport`
+ * adapter runs in its own tests (they need vitest; the property laws also use fast-check).
+ * @module
+ */
