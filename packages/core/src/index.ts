@@ -5,6 +5,12 @@
  * in-memory adapters are included, others live in `@eventfold/store-*` and `@eventfold/transport-*`.
  * @module
  */
+export { defineAggregate } from './aggregate.js';
+export type { Aggregate, AggregateSnapshotOptions, DecidedEvent, DomainEvent } from './aggregate.js';
+export { AggregateRoot, aggregateRoot } from './aggregate-root.js';
+export type { AggregateRootOptions, RootCommand } from './aggregate-root.js';
+export { commandHandler } from './command-handler.js';
+export type { CommandHandler, CommandHandlerOptions, RejectionRecording } from './command-handler.js';
 export type { CheckpointStore } from './checkpoint-store.js';
 export type { EventfoldErrorCode, EventfoldErrorOptions, ValidationIssue } from './errors.js';
 export {
@@ -55,8 +61,12 @@ export { inMemoryLeaseStore } from './memory/in-memory-lease-store.js';
 export { inMemorySnapshotStore } from './memory/in-memory-snapshot-store.js';
 export type { Position } from './position.js';
 export { parsePosition, START } from './position.js';
+export { repository } from './repository.js';
+export type { ExecuteOptions, ExecuteResult, LoadedAggregate, Repository, RepositoryOptions } from './repository.js';
 export type { Schema, SchemaInput, SchemaOutput } from './schema.js';
 export { validate } from './schema.js';
+export { everyNEvents } from './snapshot-policy.js';
+export type { SnapshotContext, SnapshotPolicy } from './snapshot-policy.js';
 export type { Snapshot, SnapshotStore } from './snapshot-store.js';
 export { assertValidStreamId, MAX_STREAM_ID_LENGTH, streamCategory, streamIdOf } from './stream-id.js';
 export type {

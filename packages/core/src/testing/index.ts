@@ -4,3 +4,5 @@
  * adapter runs in its own tests (they need vitest; the property laws also use fast-check).
  * @module
  */
+export { domainView, given, givenStreams } from './given-when-then.js';
+export type { Outcome, SeededStore } from './given-when-then.js';
