@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: provisions Node, the dependencies and the real
+# servers (PostgreSQL, Kafka, a MongoDB-wire server), then lints, type-checks, builds, runs
+# every vitest project, checks the packed packages on Node 20 and 24, and builds the API docs.
+#
+#   bash scripts/test.sh            # everything
+#   EVENTFOLD_SERVICES=none bash scripts/test.sh   # no servers: only what needs none (integration tests fail loudly)
+#
+# Servers this script starts are stopped again when it exits; servers that were already
+# running (or given by DATABASE_URL / MONGO_URL / KAFKA_BROKERS) are left alone.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+phase_names=()
+phase_seconds=()
+phase() {
+  local name=$1
+  shift
+  local started=$SECONDS
+  echo
+  echo "=== $name"
+  "$@"
+  phase_names+=("$name")
+  phase_seconds+=($((SECONDS - started)))
+}
+report_phases() {
+  echo
+  echo "=== phase timings"
+  for i in "${!phase_names[@]}"; do printf '  %-28s %5ss\n' "${phase_names[$i]}" "${phase_seconds[$i]}"; done
+}
+
+started_services=false
+cleanup() {
+  local status=$?
+  if [ "$started_services" = true ]; then
+    echo
+    echo "=== services down"
+    bash "$root/scripts/services" down || true
+  fi
+  report_phases
+  exit "$status"
+}
+trap cleanup EXIT
+
+# shellcheck source=scripts/toolchain.sh
+phase "toolchain" source scripts/toolchain.sh
+phase "install" pnpm install --frozen-lockfile
+
+services_up() {
+  if [ "${EVENTFOLD_SERVICES:-all}" = none ]; then
+    echo "EVENTFOLD_SERVICES=none: starting no servers"
+    return
+  fi
+  if ! bash scripts/services status >/dev/null 2>&1; then started_services=true; fi
+  bash scripts/services up
+  eval "$(bash scripts/services env)"
+  export DATABASE_URL MONGO_URL KAFKA_BROKERS
+}
+phase "services up" services_up
+
+phase "lint" pnpm exec biome ci .
+phase "typecheck" pnpm typecheck
+phase "build" pnpm build
+phase "tests" pnpm exec vitest run
+phase "packages (publint, attw, Node 20 + 24)" bash scripts/check-packages.sh
+phase "docs" pnpm docs
