@@ -107,7 +107,12 @@ export function inMemoryEventStore(options: InMemoryEventStoreOptions = {}): InM
   }
 
   function notify(): void {
-    for (const listener of listeners) listener();
+    for (const listener of listeners) {
+      // A listener is only a wake-up signal: one that throws must not starve the others or crash the process.
+      try {
+        listener();
+      } catch {}
+    }
   }
 
   async function readStream(streamId: string, readOptions: ReadStreamOptions = {}): Promise<RecordedEvent[]> {

@@ -11,7 +11,9 @@ export function inMemorySnapshotStore(): SnapshotStore {
     async put(snapshot) {
       const current = snapshots.get(snapshot.streamId);
       if (current !== undefined && current.version > snapshot.version) return;
-      snapshots.set(snapshot.streamId, deepFreeze({ ...snapshot, state: cloneAsJson(snapshot.state, ['state']) }));
+      const state = cloneAsJson(snapshot.state, ['state']);
+      // Copy the date too: freezing does not stop setTime(), so a shared Date could change what is stored.
+      snapshots.set(snapshot.streamId, deepFreeze({ ...snapshot, state, takenAt: new Date(snapshot.takenAt.getTime()) }));
     },
     async delete(streamId) {
       snapshots.delete(streamId);
