@@ -4,5 +4,8 @@
  * adapter runs in its own tests (they need vitest; the property laws also use fast-check).
  * @module
  */
-export { domainView, given, givenStreams } from './given-when-then.js';
+
+export type { EventStoreConformanceOptions, EventStoreFactory, EventStoreLaw } from './event-store-conformance.js';
+export { describeEventStoreConformance } from './event-store-conformance.js';
 export type { Outcome, SeededStore } from './given-when-then.js';
+export { domainView, given, givenStreams } from './given-when-then.js';
