@@ -41,7 +41,18 @@ cd "$scratch/app"
 npm init -y >/dev/null
 npm install --no-audit --no-fund --loglevel=error "$scratch"/tarballs/*.tgz zod@4 >/dev/null
 
-echo "--- pack tests on Node $("$node20" --version)"
-"$node20" --test ./*.test.mjs ./*.test.cjs
-echo "--- pack tests on Node $(node --version)"
-node --test ./*.test.mjs ./*.test.cjs
+# Counts go where scripts/test.sh sums them, when it asked for them.
+pack_tests() {
+  local runtime=$1 label=$2 log
+  log=$(mktemp)
+  echo "--- pack tests on Node $("$runtime" --version)"
+  local status=0
+  "$runtime" --test --test-reporter=spec ./*.test.mjs ./*.test.cjs 2>&1 | tee "$log" || status=$?
+  if [ -n "${EVENTFOLD_COUNTS_DIR:-}" ]; then
+    awk '/^ℹ pass /{p=$3} /^ℹ fail /{f=$3} /^ℹ skipped /{s=$3} END{print p+0, f+0, s+0}' "$log" >"$EVENTFOLD_COUNTS_DIR/pack-$label"
+  fi
+  rm -f "$log"
+  return "$status"
+}
+pack_tests "$node20" node20
+pack_tests node node24

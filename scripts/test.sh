@@ -27,7 +27,22 @@ phase() {
 report_phases() {
   echo
   echo "=== phase timings"
-  for i in "${!phase_names[@]}"; do printf '  %-28s %5ss\n' "${phase_names[$i]}" "${phase_seconds[$i]}"; done
+  for i in "${!phase_names[@]}"; do printf '  %-40s %5ss\n' "${phase_names[$i]}" "${phase_seconds[$i]}"; done
+}
+
+# Each runner leaves "passed failed skipped" in a file here; the closing line sums them.
+counts_dir="$root/.eventfold/test-counts"
+export EVENTFOLD_COUNTS_DIR=$counts_dir
+rm -rf "$counts_dir" && mkdir -p "$counts_dir"
+report_counts() {
+  local passed=0 failed=0 skipped=0 p f s
+  for file in "$counts_dir"/*; do
+    [ -f "$file" ] || continue
+    read -r p f s <"$file"
+    passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+  done
+  echo
+  echo "tests: $passed passed, $failed failed, $skipped skipped"
 }
 
 started_services=false
@@ -39,6 +54,7 @@ cleanup() {
     bash "$root/scripts/services" down || true
   fi
   report_phases
+  report_counts
   exit "$status"
 }
 trap cleanup EXIT
@@ -62,6 +78,15 @@ phase "services up" services_up
 phase "lint" pnpm exec biome ci .
 phase "typecheck" pnpm typecheck
 phase "build" pnpm build
-phase "tests" pnpm exec vitest run
+run_vitest() {
+  local status=0
+  pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$root/.eventfold/vitest.json" || status=$?
+  node -e '
+    const r = require(process.argv[1]);
+    console.log(r.numPassedTests, r.numFailedTests + (r.numRuntimeErrorTestSuites ?? 0), r.numPendingTests + r.numTodoTests);
+  ' "$root/.eventfold/vitest.json" >"$counts_dir/vitest" || true
+  return "$status"
+}
+phase "tests" run_vitest
 phase "packages (publint, attw, Node 20 + 24)" bash scripts/check-packages.sh
 phase "docs" pnpm docs
