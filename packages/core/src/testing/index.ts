@@ -9,3 +9,5 @@ export type { EventStoreConformanceOptions, EventStoreFactory, EventStoreLaw } f
 export { describeEventStoreConformance } from './event-store-conformance.js';
 export type { Outcome, SeededStore } from './given-when-then.js';
 export { domainView, given, givenStreams } from './given-when-then.js';
+export type { TransportConformanceOptions, TransportUnderTest } from './transport-conformance.js';
+export { describeTransportConformance } from './transport-conformance.js';

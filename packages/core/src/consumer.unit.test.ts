@@ -1,0 +1,288 @@
+import { describe, expect, it } from 'vitest';
+import { consumer, replayDeadLetters } from './consumer.js';
+import { DomainError, isConfigurationError, StoreUnavailableError } from './errors.js';
+import type { RecordedEvent } from './event.js';
+import { eventually } from './internal/transport-law-kit.js';
+import { inMemoryEventStore } from './memory/in-memory-event-store.js';
+import { inMemoryInbox } from './memory/in-memory-inbox.js';
+import { inMemoryTransport } from './memory/in-memory-transport.js';
+import { DeadLetterHeaders, eventToMessage, MessageHeaders } from './message-headers.js';
+import type { Transport } from './transport.js';
+
+const fast = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 };
+
+async function setup(count = 3) {
+  const store = inMemoryEventStore();
+  const transport = inMemoryTransport({ partitions: 1, redeliveryDelayMs: 1 });
+  const inbox = inMemoryInbox();
+  const events: RecordedEvent[] = [];
+  for (let index = 0; index < count; index++) {
+    events.push(...(await store.append(`user-${index}`, [{ type: 'user.registered', data: { index } }])).events);
+  }
+  const publish = (list: readonly RecordedEvent[] = events) => transport.publish('users', list.map(eventToMessage));
+  return { transport, inbox, events, publish };
+}
+
+describe('consumer', () => {
+  it('hands each event to the handler once, decoded, and commits', async () => {
+    const { transport, inbox, events, publish } = await setup();
+    const seen: string[] = [];
+    const users = consumer({ transport, inbox, name: 'c', topics: ['users'], handle: async (event) => void seen.push(event.id) });
+    await users.start();
+    await users.start();
+    await publish();
+    await eventually('all are handled', 1_000, () => users.stats().handled === 3);
+    expect(seen).toEqual(events.map((event) => event.id));
+    await eventually('all are committed', 1_000, async () => (await users.lag()).every((lag) => lag.lag === 0));
+    expect(users.stats()).toEqual({ handled: 3, duplicates: 0, retried: 0, deadLettered: 0 });
+    await users.stop();
+    expect(await users.lag()).toEqual([]);
+  });
+
+  it('skips a redelivered event that its inbox already recorded', async () => {
+    const { transport, inbox, events, publish } = await setup();
+    const seen: string[] = [];
+    const users = consumer({ transport, inbox, name: 'c', topics: ['users'], handle: async (event) => void seen.push(event.id) });
+    await users.start();
+    await publish();
+    await publish([events[1] as RecordedEvent]);
+    await eventually('all are processed', 1_000, () => users.stats().handled + users.stats().duplicates === 4);
+    expect(users.stats()).toMatchObject({ handled: 3, duplicates: 1 });
+    expect(seen).toHaveLength(3);
+    expect(await inbox.has('c', (events[1] as RecordedEvent).id)).toBe(true);
+    await users.stop();
+  });
+
+  it('retries a transient failure with backoff, then succeeds', async () => {
+    const { transport, inbox, publish } = await setup(1);
+    let failures = 2;
+    const attempts: number[] = [];
+    const errors: unknown[] = [];
+    const users = consumer({
+      transport,
+      inbox,
+      name: 'c',
+      topics: ['users'],
+      retry: fast,
+      handle: async (_, context) => {
+        attempts.push(context.attempt);
+        if (failures-- > 0) throw new StoreUnavailableError('database blinked');
+      },
+      onError: (error) => errors.push(error),
+    });
+    await users.start();
+    await publish();
+    await eventually('the event is handled', 1_000, () => users.stats().handled === 1);
+    expect(attempts).toEqual([1, 2, 3]);
+    expect(users.stats()).toEqual({ handled: 1, duplicates: 0, retried: 2, deadLettered: 0 });
+    expect(errors).toHaveLength(2);
+    await users.stop();
+  });
+
+  it('dead-letters after the last attempt, with the error, attempts, failure times, origin and original headers', async () => {
+    const { transport, inbox, events, publish } = await setup(2);
+    const times = [new Date('2026-01-01T00:00:01Z'), new Date('2026-01-01T00:00:02Z'), new Date('2026-01-01T00:00:03Z')];
+    let tick = 0;
+    const poisoned = (events[0] as RecordedEvent).id;
+    const handled: string[] = [];
+    const users = consumer({
+      transport,
+      inbox,
+      name: 'mailer',
+      topics: ['users'],
+      retry: fast,
+      now: () => times[tick++] ?? new Date(0),
+      handle: async (event) => {
+        if (event.id === poisoned) throw Object.assign(new Error('smtp said no'), { code: 'ECONNREFUSED' });
+        handled.push(event.id);
+      },
+    });
+    await users.start();
+    await publish();
+    await eventually('the second event is handled', 1_000, () => handled.length === 1);
+    expect(users.stats()).toEqual({ handled: 1, duplicates: 0, retried: 2, deadLettered: 1 });
+
+    const [deadLetter, ...others] = transport.messages('users.dlq');
+    expect(others).toEqual([]);
+    const original = transport.messages('users')[0];
+    expect(deadLetter?.key).toBe('user-0');
+    expect([...(deadLetter?.value ?? [])]).toEqual([...(original?.value ?? [])]);
+    expect(deadLetter?.headers).toEqual({
+      ...original?.headers,
+      [DeadLetterHeaders.errorName]: 'Error',
+      [DeadLetterHeaders.errorMessage]: 'smtp said no',
+      [DeadLetterHeaders.errorCode]: 'ECONNREFUSED',
+      [DeadLetterHeaders.attempts]: '3',
+      [DeadLetterHeaders.firstFailureAt]: '2026-01-01T00:00:01.000Z',
+      [DeadLetterHeaders.lastFailureAt]: '2026-01-01T00:00:03.000Z',
+      [DeadLetterHeaders.originalTopic]: 'users',
+      [DeadLetterHeaders.originalPartition]: '0',
+      [DeadLetterHeaders.originalOffset]: '0',
+      [DeadLetterHeaders.consumer]: 'mailer',
+    });
+    expect(await inbox.has('mailer', poisoned)).toBe(false);
+    await eventually('the partition moved on', 1_000, async () => (await users.lag())[0]?.lag === 0);
+    await users.stop();
+  });
+
+  it('dead-letters non-retryable errors at once: malformed messages, DomainErrors and what the predicate says', async () => {
+    const { transport, inbox, events, publish } = await setup(3);
+    const custom = new Error('not worth retrying');
+    const users = consumer({
+      transport,
+      inbox,
+      name: 'c',
+      topics: ['users'],
+      retry: { ...fast, maxAttempts: 10 },
+      nonRetryable: (error) => error === custom,
+      handle: async (event) => {
+        if (event.id === events[0]?.id) throw new DomainError('rule broken');
+        if (event.id === events[1]?.id) throw custom;
+      },
+    });
+    await users.start();
+    await publish();
+    await transport.publish('users', [{ key: 'x', value: { not: 'an event' }, headers: { 'event-id': 'garbage' } }]);
+    await eventually('three are dead-lettered', 1_000, () => users.stats().deadLettered === 3);
+    expect(users.stats()).toEqual({ handled: 1, duplicates: 0, retried: 0, deadLettered: 3 });
+    const deadLetters = transport.messages('users.dlq');
+    expect(deadLetters.map((message) => message.headers[DeadLetterHeaders.attempts])).toEqual(['1', '1', '1']);
+    expect(deadLetters.map((message) => message.headers[DeadLetterHeaders.errorCode])).toEqual(['DOMAIN', undefined, 'VALIDATION']);
+    expect(deadLetters[2]?.headers[DeadLetterHeaders.errorName]).toBe('ValidationError');
+    await users.stop();
+  });
+
+  it('keeps a message uncommitted while its dead letter cannot be published, and dead-letters it once it can', async () => {
+    const { transport, inbox, publish } = await setup(1);
+    let dlqDown = true;
+    const flaky: Transport = {
+      ...transport,
+      publish: async (topic, messages) => {
+        if (topic.endsWith('.dlq') && dlqDown) throw new Error('dlq unavailable');
+        return transport.publish(topic, messages);
+      },
+      subscribe: (options) => transport.subscribe(options),
+    };
+    const errors: unknown[] = [];
+    const users = consumer({
+      transport: flaky,
+      inbox,
+      name: 'c',
+      topics: ['users'],
+      retry: { ...fast, maxAttempts: 1 },
+      handle: async () => {
+        throw new Error('always fails');
+      },
+      onError: (error) => errors.push(error),
+    });
+    await users.start();
+    await publish();
+    await eventually('the dead-letter publish failed', 1_000, () => errors.some((error) => String(error).includes('dlq unavailable')));
+    expect((await users.lag())[0]?.lag).toBe(1);
+    dlqDown = false;
+    await eventually('the message is dead-lettered', 1_000, () => users.stats().deadLettered === 1);
+    await eventually('the partition moved on', 1_000, async () => (await users.lag())[0]?.lag === 0);
+    await users.stop();
+  });
+
+  it('abandons a pending retry on stop; the message is redelivered to the next consumer of the group', async () => {
+    const { transport, inbox, publish } = await setup(1);
+    let failing = true;
+    const first = consumer({
+      transport,
+      inbox,
+      name: 'c',
+      topics: ['users'],
+      retry: { maxAttempts: 5, baseDelayMs: 60_000, maxDelayMs: 60_000, jitter: 0 },
+      handle: async () => {
+        if (failing) throw new Error('transient');
+      },
+    });
+    await first.start();
+    await publish();
+    await eventually('a retry is pending', 1_000, () => first.stats().retried === 1);
+    const stopping = Date.now();
+    await first.stop();
+    expect(Date.now() - stopping).toBeLessThan(1_000);
+
+    failing = false;
+    const second = consumer({ transport, inbox, name: 'c', topics: ['users'], handle: async () => undefined });
+    await second.start();
+    await eventually('the next consumer handles it', 1_000, () => second.stats().handled === 1);
+    await second.stop();
+  });
+
+  it('uses a custom decoder, and falls back to topic/partition/offset as message id', async () => {
+    const { transport, inbox } = await setup(0);
+    const ids: string[] = [];
+    const numbers = consumer({
+      transport,
+      inbox,
+      name: 'c',
+      topics: ['numbers'],
+      decode: (message) => Number(new TextDecoder().decode(message.value)),
+      handle: async (value: number, context) => void ids.push(`${context.messageId}=${value * 2}`),
+    });
+    await numbers.start();
+    await transport.publish('numbers', [
+      { key: 'k', value: 21 },
+      { key: 'k', value: 4 },
+    ]);
+    await eventually('both are handled', 1_000, () => ids.length === 2);
+    expect(ids).toEqual(['numbers/0/0=42', 'numbers/0/1=8']);
+    await numbers.stop();
+  });
+
+  it('replays dead letters to their original topic without the dead-letter headers', async () => {
+    const { transport, inbox, events, publish } = await setup(1);
+    let broken = true;
+    const users = consumer({
+      transport,
+      inbox,
+      name: 'c',
+      topics: ['users'],
+      retry: { ...fast, maxAttempts: 1 },
+      handle: async () => {
+        if (broken) throw new Error('bug');
+      },
+    });
+    await users.start();
+    await publish();
+    await eventually('the event is dead-lettered', 1_000, () => users.stats().deadLettered === 1);
+    await transport.publish('users.dlq', [{ key: null, value: 'stray' }]);
+
+    broken = false;
+    const strays: unknown[] = [];
+    const replay = await replayDeadLetters({ transport, topics: ['users.dlq'], onError: (error) => strays.push(error) });
+    await eventually('the replayed event is handled', 1_000, () => users.stats().handled === 1);
+    const replayed = transport.messages('users')[1];
+    expect(replayed?.headers).toEqual(transport.messages('users')[0]?.headers);
+    expect(replayed?.headers[MessageHeaders.eventId]).toBe(events[0]?.id);
+    expect(strays).toHaveLength(1);
+    expect(String(strays[0])).toMatch(/cannot be replayed/);
+    await replay.close();
+    await users.stop();
+  });
+
+  it('rejects missing options with ConfigurationError', () => {
+    const transport = inMemoryTransport();
+    const base = { transport, inbox: inMemoryInbox(), name: 'c', topics: ['t'], handle: async () => undefined };
+    for (const [option, value] of [
+      ['transport', undefined],
+      ['inbox', undefined],
+      ['name', ''],
+      ['topics', []],
+      ['handle', undefined],
+      ['retry', { maxAttempts: 0 }],
+    ] as const) {
+      let caught: unknown;
+      try {
+        consumer({ ...base, [option]: value } as never);
+      } catch (error) {
+        caught = error;
+      }
+      expect(isConfigurationError(caught), option).toBe(true);
+      expect(String(caught)).toContain(`Option \`${option}`);
+    }
+  });
+});
