@@ -4,7 +4,8 @@ import type { Inbox, InboxOutcome } from '../inbox.js';
 export function inMemoryInbox(): Inbox {
   const processed = new Set<string>();
   const inFlight = new Map<string, Promise<unknown>>();
-  const keyOf = (consumer: string, messageId: string) => `${consumer}\u0000${messageId}`;
+  // JSON keeps the pair unambiguous whatever characters the names contain.
+  const keyOf = (consumer: string, messageId: string) => JSON.stringify([consumer, messageId]);
 
   async function runOnce(consumer: string, messageId: string, work: () => Promise<void>): Promise<InboxOutcome> {
     const key = keyOf(consumer, messageId);
