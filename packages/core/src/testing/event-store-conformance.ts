@@ -43,9 +43,13 @@ export interface EventStoreConformanceOptions {
   notificationTimeoutMs?: number;
   /** Greatest accepted difference between the store's clock (`recordedAt`, lease expiry) and the test's. @defaultValue 60_000 */
   clockSkewMs?: number;
-  /** Replays a failing property: the seed fast-check printed. @defaultValue the `FC_SEED` environment variable */
+  /**
+   * Replays a failing property: the seed fast-check printed. A path belongs to one property, so
+   * select that law alone when replaying (`vitest -t '<law title>'`).
+   * @defaultValue the `FC_SEED` environment variable
+   */
   seed?: number;
-  /** Replays a failing property: the path fast-check printed (with `seed`). @defaultValue the `FC_PATH` environment variable */
+  /** Replays a failing property: the path fast-check printed (used with `seed`). @defaultValue the `FC_PATH` environment variable */
   path?: string;
   /** Replays a failing model run: the `replayPath` fast-check printed. @defaultValue the `FC_REPLAY_PATH` environment variable */
   replayPath?: string;
