@@ -70,7 +70,11 @@ export interface Consumer {
   readonly name: string;
   /** Subscribes and starts handling messages. Does nothing if started. */
   start(): Promise<void>;
-  /** Finishes the message in hand (abandoning a pending retry, which is redelivered later), commits what was handled and leaves the group. */
+  /**
+   * Finishes the message in hand and leaves the group. The rest of the batch, and a message
+   * waiting to be retried, are left uncommitted: the group redelivers them (the inbox skips what
+   * was already handled).
+   */
   stop(): Promise<void>;
   stats(): ConsumerStats;
   /** Messages not yet committed, per partition assigned to this consumer. */
@@ -92,7 +96,9 @@ export interface Consumer {
  * ```ts
  * const users = consumer({
  *   transport, inbox: store.inbox, name: 'registrations.users', topics: ['user.created'],
- *   handle: async (event) => knownUsers.add(event.streamId),
+ *   handle: async (event) => {
+ *     knownUsers.add(event.streamId);
+ *   },
  * });
  * await users.start();
  * ```
@@ -117,12 +123,12 @@ export function consumer<Message = RecordedEvent>(options: ConsumerOptions<Messa
     }
   };
   const stats = { handled: 0, duplicates: 0, retried: 0, deadLettered: 0 };
-  let subscription: Subscription | undefined;
+  let subscription: Promise<Subscription> | undefined;
   let stopping = new AbortController();
 
   const retryable = (error: unknown) => !(isEventfoldError(error) && !error.retryable) && !(options.nonRetryable?.(error) ?? false);
 
-  async function consume(message: IncomingMessage): Promise<void> {
+  async function consume(message: IncomingMessage, signal: AbortSignal): Promise<void> {
     const messageId = message.headers[MessageHeaders.eventId] || `${message.topic}/${message.partition}/${message.offset}`;
     let firstFailureAt: Date | undefined;
     let decoded: { value: Message } | undefined;
@@ -146,37 +152,48 @@ export function consumer<Message = RecordedEvent>(options: ConsumerOptions<Messa
           return;
         }
         stats.retried++;
-        await abortableSleep(backoffDelay(attempt, retry), stopping.signal);
+        await abortableSleep(backoffDelay(attempt, retry), signal);
       }
     }
   }
 
   return {
     name,
-    async start() {
-      if (subscription !== undefined) return;
-      stopping = new AbortController();
-      subscription = await transport.subscribe({
-        group,
-        topics,
-        fromBeginning: options.fromBeginning ?? true,
-        handler: async (batch) => {
-          for (const message of batch) await consume(message);
-        },
-        onError: (error) => {
-          if (!(error instanceof StoppedError)) report(error);
-        },
-      });
+    start() {
+      if (subscription === undefined) {
+        stopping = new AbortController();
+        const signal = stopping.signal;
+        const pending = transport.subscribe({
+          group,
+          topics,
+          fromBeginning: options.fromBeginning ?? true,
+          handler: async (batch) => {
+            for (const message of batch) {
+              if (signal.aborted) throw new StoppedError();
+              await consume(message, signal);
+            }
+          },
+          onError: (error) => {
+            if (!(error instanceof StoppedError)) report(error);
+          },
+        });
+        subscription = pending;
+        // A failed subscribe leaves the consumer stopped, so start() can be called again.
+        pending.catch(() => {
+          if (subscription === pending) subscription = undefined;
+        });
+      }
+      return subscription.then(() => undefined);
     },
     async stop() {
       const current = subscription;
       if (current === undefined) return;
+      subscription = undefined;
       stopping.abort();
-      await current.close();
-      if (subscription === current) subscription = undefined;
+      await (await current).close();
     },
     stats: () => ({ ...stats }),
-    lag: async () => (subscription === undefined ? [] : subscription.lag()),
+    lag: async () => (subscription === undefined ? [] : (await subscription).lag()),
   };
 }
 

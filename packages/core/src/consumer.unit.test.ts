@@ -212,6 +212,39 @@ describe('consumer', () => {
     await second.stop();
   });
 
+  it('leaves the rest of the batch to the group on stop; the inbox skips what was handled', async () => {
+    const { transport, inbox, publish } = await setup(3);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let inHand = 0;
+    const first = consumer({
+      transport,
+      inbox,
+      name: 'c',
+      topics: ['users'],
+      handle: () => {
+        inHand++;
+        return gate;
+      },
+    });
+    await first.start();
+    await publish();
+    await eventually('the first message is in hand', 1_000, () => inHand === 1);
+    const stopped = first.stop();
+    release();
+    await stopped;
+    expect(first.stats().handled).toBe(1);
+    expect(inHand).toBe(1);
+
+    const second = consumer({ transport, inbox, name: 'c', topics: ['users'], handle: async () => undefined });
+    await second.start();
+    await eventually('the rest is handled', 1_000, () => second.stats().handled === 2);
+    expect(second.stats().duplicates).toBe(1);
+    await second.stop();
+  });
+
   it('uses a custom decoder, and falls back to topic/partition/offset as message id', async () => {
     const { transport, inbox } = await setup(0);
     const ids: string[] = [];

@@ -92,11 +92,11 @@ export function projection(options: ProjectionOptions): Projection {
   const checkpointName = `projection:${name}`;
   const exclusive = mutex();
 
-  async function handleBatch(): Promise<{ handled: number; checkpoint: Position; more: boolean }> {
+  async function handleBatch(): Promise<{ read: number; handled: number; checkpoint: Position }> {
     const after = (await store.checkpoints.get(checkpointName)) ?? START;
     const events = await store.readAll({ after, limit: batchSize });
     const last = events[events.length - 1];
-    if (last === undefined) return { handled: 0, checkpoint: after, more: false };
+    if (last === undefined) return { read: 0, handled: 0, checkpoint: after };
     let handled = 0;
     await transaction(async () => {
       handled = 0;
@@ -108,7 +108,7 @@ export function projection(options: ProjectionOptions): Projection {
       }
       await store.checkpoints.put(checkpointName, last.position);
     });
-    return { handled, checkpoint: last.position, more: events.length === batchSize };
+    return { read: events.length, handled, checkpoint: last.position };
   }
 
   async function drain(): Promise<ProjectionRunResult> {
@@ -116,12 +116,13 @@ export function projection(options: ProjectionOptions): Projection {
     for (;;) {
       const batch = await handleBatch();
       handled += batch.handled;
-      if (!batch.more) return { handled, checkpoint: batch.checkpoint };
+      // Only an empty read means caught up: stores may cap `limit` below `batchSize`.
+      if (batch.read === 0) return { handled, checkpoint: batch.checkpoint };
     }
   }
 
   const loop = pollLoop({
-    pass: () => exclusive(async () => (await handleBatch()).more),
+    pass: () => exclusive(async () => (await handleBatch()).read > 0),
     pollIntervalMs,
     onError,
     errorBackoff: ERROR_BACKOFF,

@@ -1,3 +1,4 @@
+import { ConfigurationError } from './errors.js';
 import type { EventStore } from './event-store.js';
 import { mutex } from './internal/mutex.js';
 import { integerOption, nameOption, numberOption, requireOption } from './internal/options.js';
@@ -81,7 +82,12 @@ export function relay(options: RelayOptions): Relay {
   const owner = nameOption(options.owner, 'owner', uuidv7());
   const batchSize = integerOption(options.batchSize, 'batchSize', 100, 1);
   const pollIntervalMs = numberOption(options.pollIntervalMs, 'pollIntervalMs', 1_000, 0);
-  const leaseTtlMs = numberOption(options.leaseTtlMs, 'leaseTtlMs', Math.max(30_000, pollIntervalMs * 3), pollIntervalMs + 1);
+  const leaseTtlMs = numberOption(options.leaseTtlMs, 'leaseTtlMs', Math.max(30_000, pollIntervalMs * 3), 1);
+  if (leaseTtlMs <= pollIntervalMs) {
+    throw new ConfigurationError(
+      `[@eventfold/core] Option \`leaseTtlMs\` (${leaseTtlMs}) must exceed \`pollIntervalMs\` (${pollIntervalMs}): an idle relay renews its lease once per poll.`,
+    );
+  }
   const onError =
     options.onError ??
     ((error: unknown) =>
@@ -90,12 +96,12 @@ export function relay(options: RelayOptions): Relay {
   const exclusive = mutex();
 
   /** One batch. Resolves `undefined` when another instance leads. */
-  async function relayBatch(): Promise<{ published: number; skipped: number; checkpoint: Position; more: boolean } | undefined> {
+  async function relayBatch(): Promise<{ read: number; published: number; skipped: number; checkpoint: Position } | undefined> {
     if ((await store.leases.acquire(name, owner, leaseTtlMs)) === undefined) return undefined;
     const after = (await store.checkpoints.get(checkpointName)) ?? START;
     const events = await store.readAll({ after, limit: batchSize });
     const last = events[events.length - 1];
-    if (last === undefined) return { published: 0, skipped: 0, checkpoint: after, more: false };
+    if (last === undefined) return { read: 0, published: 0, skipped: 0, checkpoint: after };
 
     const byTopic = new Map<string, EventMessage[]>();
     for (const event of events) {
@@ -115,7 +121,7 @@ export function relay(options: RelayOptions): Relay {
     if ((await store.leases.acquire(name, owner, leaseTtlMs)) === undefined) return undefined;
     await store.checkpoints.put(checkpointName, last.position);
     const published = [...byTopic.values()].reduce((sum, messages) => sum + messages.length, 0);
-    return { published, skipped: events.length - published, checkpoint: last.position, more: events.length === batchSize };
+    return { read: events.length, published, skipped: events.length - published, checkpoint: last.position };
   }
 
   function runOnce(): Promise<RelayRunResult> {
@@ -129,13 +135,14 @@ export function relay(options: RelayOptions): Relay {
         }
         published += batch.published;
         skipped += batch.skipped;
-        if (!batch.more) return { leader: true, published, skipped, checkpoint: batch.checkpoint };
+        // Only an empty read means caught up: stores may cap `limit` below `batchSize`.
+        if (batch.read === 0) return { leader: true, published, skipped, checkpoint: batch.checkpoint };
       }
     });
   }
 
   const loop = pollLoop({
-    pass: () => exclusive(async () => (await relayBatch())?.more ?? false),
+    pass: () => exclusive(async () => ((await relayBatch())?.read ?? 0) > 0),
     pollIntervalMs,
     onError,
     errorBackoff: ERROR_BACKOFF,
@@ -153,7 +160,8 @@ export function relay(options: RelayOptions): Relay {
       unsubscribe?.();
       unsubscribe = undefined;
       await loop.stop();
-      await store.leases.release(name, owner);
+      // Behind any runOnce() in progress, so the lease is not given up under its feet.
+      await exclusive(() => store.leases.release(name, owner));
     },
     runOnce,
     async lag() {

@@ -89,8 +89,17 @@ describe('relay', () => {
     };
     const result = await relay({ store: counting, transport, routes: { user: 'users' }, batchSize: 3 }).runOnce();
     expect(result.published).toBe(7);
-    expect(reads).toEqual([3, 3, 1]);
+    expect(reads).toEqual([3, 3, 1, 0]);
     expect(idsOn('users')).toHaveLength(7);
+  });
+
+  it('keeps reading when the store returns fewer events than asked for', async () => {
+    const { store, transport, append, idsOn } = setup();
+    for (let index = 0; index < 5; index++) await append(`user-${index}`, 'user.registered');
+    const capped: EventStore = { ...store, readAll: (options) => store.readAll({ ...options, limit: 2 }) };
+    const result = await relay({ store: capped, transport, routes: { user: 'users' }, batchSize: 100 }).runOnce();
+    expect(result.published).toBe(5);
+    expect(idsOn('users')).toHaveLength(5);
   });
 
   it('never advances the checkpoint when a publish fails, then re-publishes the batch', async () => {
@@ -234,6 +243,8 @@ describe('relay', () => {
     expect(attempt({ store: undefined })).toMatch(/Option `store` is required/);
     expect(attempt({ transport: undefined })).toMatch(/Option `transport` is required/);
     expect(attempt({ batchSize: 0 })).toMatch(/Option `batchSize` must be an integer >= 1/);
-    expect(attempt({ pollIntervalMs: 1_000, leaseTtlMs: 500 })).toMatch(/Option `leaseTtlMs`/);
+    expect(attempt({ pollIntervalMs: 1_000, leaseTtlMs: 500 })).toMatch(
+      /Option `leaseTtlMs` \(500\) must exceed `pollIntervalMs` \(1000\)/,
+    );
   });
 });

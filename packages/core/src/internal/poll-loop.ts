@@ -2,7 +2,7 @@ import { backoffDelay, type RetryPolicy } from '../retry.js';
 
 /** Options of {@link pollLoop}. */
 export interface PollLoopOptions {
-  /** One unit of work; resolves `true` when more work is ready at once (the loop then skips the wait). */
+  /** One unit of work; resolves `true` when more work may be ready at once (the loop then skips the wait). */
   pass: () => Promise<boolean>;
   /** Longest wait between passes when idle and not woken. */
   pollIntervalMs: number;
@@ -22,35 +22,41 @@ export interface PollLoop {
   stop(): Promise<void>;
 }
 
+/** One start-to-stop run. Kept apart so a `start()` during a `stop()` never revives the stopping run. */
+interface Run {
+  stopping: boolean;
+  woken: boolean;
+  /** Ends the current wait early; `wakeable` tells whether a wake may do it (an error backoff ignores wakes). */
+  interrupt: (() => void) | undefined;
+  wakeable: boolean;
+  done: Promise<void>;
+}
+
 /**
  * The loop shared by the relay and projections. Failed passes back off exponentially and
  * ignore wakes while backing off, so a burst of appends cannot hammer a broker that is down.
  */
 export function pollLoop(options: PollLoopOptions): PollLoop {
-  let loop: Promise<void> | undefined;
-  let stopping = false;
-  let woken = false;
-  let interrupt: (() => void) | undefined;
-  let wakeable = false;
+  let current: Run | undefined;
 
-  function wait(ms: number, byWake: boolean): Promise<void> {
-    if (stopping || (byWake && woken)) return Promise.resolve();
+  function wait(run: Run, ms: number, wakeable: boolean): Promise<void> {
+    if (run.stopping || (wakeable && run.woken)) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
-      wakeable = byWake;
-      interrupt = done;
+      run.wakeable = wakeable;
+      run.interrupt = done;
       function done(): void {
         clearTimeout(timer);
-        interrupt = undefined;
+        run.interrupt = undefined;
         resolve();
       }
     });
   }
 
-  async function run(): Promise<void> {
+  async function loop(run: Run): Promise<void> {
     let failures = 0;
-    while (!stopping) {
-      woken = false;
+    while (!run.stopping) {
+      run.woken = false;
       let more = false;
       try {
         more = await options.pass();
@@ -58,10 +64,10 @@ export function pollLoop(options: PollLoopOptions): PollLoop {
       } catch (error) {
         failures++;
         report(error);
-        await wait(backoffDelay(failures, options.errorBackoff), false);
+        await wait(run, backoffDelay(failures, options.errorBackoff), false);
         continue;
       }
-      if (!more) await wait(options.pollIntervalMs, true);
+      if (!more) await wait(run, options.pollIntervalMs, true);
     }
   }
 
@@ -75,24 +81,27 @@ export function pollLoop(options: PollLoopOptions): PollLoop {
 
   return {
     get running() {
-      return loop !== undefined;
+      return current !== undefined;
     },
     start() {
-      if (loop !== undefined) return;
-      stopping = false;
-      loop = run();
+      if (current !== undefined) return;
+      const run: Run = { stopping: false, woken: false, interrupt: undefined, wakeable: false, done: Promise.resolve() };
+      // Current before the loop starts: the first pass may already call wake() synchronously.
+      current = run;
+      run.done = loop(run);
     },
     wake() {
-      woken = true;
-      if (wakeable) interrupt?.();
+      if (current === undefined) return;
+      current.woken = true;
+      if (current.wakeable) current.interrupt?.();
     },
     async stop() {
-      const current = loop;
-      if (current === undefined) return;
-      stopping = true;
-      interrupt?.();
-      await current;
-      if (loop === current) loop = undefined;
+      const run = current;
+      if (run === undefined) return;
+      current = undefined;
+      run.stopping = true;
+      run.interrupt?.();
+      await run.done;
     },
   };
 }
