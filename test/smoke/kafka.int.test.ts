@@ -3,22 +3,9 @@
  * way @eventfold/transport-kafka uses it — idempotent producer with acks=all, consumer group with
  * manual offset commits — and keeps messages and committed offsets across a broker restart.
  */
-import {
-  Kafka,
-  logLevel,
-  Partitioners,
-  type Admin,
-  type Consumer,
-  type LogEntry,
-  type Producer,
-} from 'kafkajs';
+import { type Admin, type Consumer, Kafka, type LogEntry, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
-import {
-  isManagedByScript,
-  requireKafkaBrokers,
-  servicesScript,
-  setupOrFailEach,
-} from '../support/services.js';
+import { isManagedByScript, requireKafkaBrokers, servicesScript, setupOrFailEach } from '../support/services.js';
 
 interface Received {
   partition: number;
@@ -41,9 +28,7 @@ const logCreator =
   };
 
 function messagesFor(batch: string, perKey: number) {
-  return keys.flatMap((key) =>
-    Array.from({ length: perKey }, (_, i) => ({ key, value: `${batch}:${key}:${i}` })),
-  );
+  return keys.flatMap((key) => Array.from({ length: perKey }, (_, i) => ({ key, value: `${batch}:${key}:${i}` })));
 }
 
 describe('Kafka smoke (kafkajs 2.2.4)', () => {
@@ -89,10 +74,7 @@ describe('Kafka smoke (kafkajs 2.2.4)', () => {
     try {
       await consumer.subscribe({ topics: [topic], fromBeginning: true });
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`consumed ${received.length} of ${expected} messages within 60 s`)),
-          60_000,
-        );
+        const timer = setTimeout(() => reject(new Error(`consumed ${received.length} of ${expected} messages within 60 s`)), 60_000);
         consumer
           .run({
             autoCommit: false,
@@ -103,9 +85,7 @@ describe('Kafka smoke (kafkajs 2.2.4)', () => {
                 key: message.key!.toString(),
                 value: message.value!.toString(),
               });
-              await consumer.commitOffsets([
-                { topic, partition, offset: (BigInt(message.offset) + 1n).toString() },
-              ]);
+              await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
               if (received.length === expected) {
                 clearTimeout(timer);
                 resolve();
@@ -134,9 +114,7 @@ describe('Kafka smoke (kafkajs 2.2.4)', () => {
   function expectPerKeyOrder(received: Received[], batch: string, perKey: number) {
     for (const key of keys) {
       const mine = received.filter((m) => m.key === key);
-      expect(mine.map((m) => m.value)).toEqual(
-        Array.from({ length: perKey }, (_, i) => `${batch}:${key}:${i}`),
-      );
+      expect(mine.map((m) => m.value)).toEqual(Array.from({ length: perKey }, (_, i) => `${batch}:${key}:${i}`));
       // one key, one partition, increasing offsets
       expect(new Set(mine.map((m) => m.partition)).size).toBe(1);
       const offsets = mine.map((m) => m.offset);
@@ -146,9 +124,7 @@ describe('Kafka smoke (kafkajs 2.2.4)', () => {
 
   it('creates a topic with 3 partitions', async () => {
     onTestFailed(() => console.error(clientLog.join('\n')));
-    expect(await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true })).toBe(
-      true,
-    );
+    expect(await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true })).toBe(true);
     const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
     expect(metadata.topics[0]!.partitions).toHaveLength(3);
   }, 60_000);

@@ -3,7 +3,7 @@
  * does what @eventfold/store-mongo relies on, and a record of what FerretDB v1 lacks — kept in
  * step with the table in docs/services.md, so a FerretDB upgrade that changes any of it fails here.
  */
-import { Long, MongoClient, MongoServerError, type Db } from 'mongodb';
+import { type Db, Long, MongoClient, MongoServerError } from 'mongodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { requireMongoUrl, setupOrFailEach } from '../support/services.js';
 
@@ -63,17 +63,9 @@ describe('MongoDB-wire smoke', () => {
 
   it('findOneAndUpdate with $inc and upsert creates, then increments', async () => {
     const counters = db.collection<{ _id: string; value: number }>('counters');
-    const first = await counters.findOneAndUpdate(
-      { _id: 'position' },
-      { $inc: { value: 1 } },
-      { upsert: true, returnDocument: 'after' },
-    );
+    const first = await counters.findOneAndUpdate({ _id: 'position' }, { $inc: { value: 1 } }, { upsert: true, returnDocument: 'after' });
     expect(first).toEqual({ _id: 'position', value: 1 });
-    const second = await counters.findOneAndUpdate(
-      { _id: 'position' },
-      { $inc: { value: 5 } },
-      { upsert: true, returnDocument: 'after' },
-    );
+    const second = await counters.findOneAndUpdate({ _id: 'position' }, { $inc: { value: 5 } }, { upsert: true, returnDocument: 'after' });
     expect(second).toEqual({ _id: 'position', value: 6 });
   });
 
@@ -112,11 +104,8 @@ describe('MongoDB-wire smoke', () => {
       } finally {
         await session.endSession();
       }
-      observed['write inside the failed transaction applied'] =
-        (await c.countDocuments({ _id: 'in-tx' as never })) === 0 ? 'no' : 'yes';
-      observed['commitTransaction command'] = await probe(() =>
-        db.admin().command({ commitTransaction: 1 }),
-      );
+      observed['write inside the failed transaction applied'] = (await c.countDocuments({ _id: 'in-tx' as never })) === 0 ? 'no' : 'yes';
+      observed['commitTransaction command'] = await probe(() => db.admin().command({ commitTransaction: 1 }));
       observed['startSession command'] = await probe(() => db.admin().command({ startSession: 1 }));
       observed['change stream (watch)'] = await probe(async () => {
         const stream = c.watch();
@@ -126,38 +115,24 @@ describe('MongoDB-wire smoke', () => {
           await stream.close();
         }
       });
-      observed['replica set (replSetGetStatus)'] = await probe(() =>
-        db.admin().command({ replSetGetStatus: 1 }),
-      );
-      observed['TTL index (expireAfterSeconds)'] = await probe(() =>
-        c.createIndex({ at: 1 }, { expireAfterSeconds: 60 }),
-      );
+      observed['replica set (replSetGetStatus)'] = await probe(() => db.admin().command({ replSetGetStatus: 1 }));
+      observed['TTL index (expireAfterSeconds)'] = await probe(() => c.createIndex({ at: 1 }, { expireAfterSeconds: 60 }));
       observed['partial index (partialFilterExpression)'] = await probe(() =>
         c.createIndex({ p: 1 }, { partialFilterExpression: { p: { $exists: true } } }),
       );
-      observed['index collation'] = await probe(() =>
-        c.createIndex({ r: 1 }, { collation: { locale: 'en', strength: 2 } }),
-      );
-      observed['unique sparse index'] = await probe(() =>
-        c.createIndex({ q: 1 }, { unique: true, sparse: true }),
-      );
+      observed['index collation'] = await probe(() => c.createIndex({ r: 1 }, { collation: { locale: 'en', strength: 2 } }));
+      observed['unique sparse index'] = await probe(() => c.createIndex({ q: 1 }, { unique: true, sparse: true }));
       observed['aggregate $lookup'] = await probe(() =>
         c.aggregate([{ $lookup: { from: 'gaps', localField: '_id', foreignField: '_id', as: 'x' } }]).toArray(),
       );
-      observed['aggregate $group with $max'] = await probe(() =>
-        c.aggregate([{ $group: { _id: null, top: { $max: '$n' } } }]).toArray(),
-      );
-      observed['aggregate $group with $push'] = await probe(() =>
-        c.aggregate([{ $group: { _id: null, all: { $push: '$n' } } }]).toArray(),
-      );
+      observed['aggregate $group with $max'] = await probe(() => c.aggregate([{ $group: { _id: null, top: { $max: '$n' } } }]).toArray());
+      observed['aggregate $group with $push'] = await probe(() => c.aggregate([{ $group: { _id: null, all: { $push: '$n' } } }]).toArray());
       observed['update with arrayFilters'] = await probe(() =>
         c.updateOne({ _id: 'seed' as never }, { $set: { 'a.$[e]': 1 } }, { arrayFilters: [{ e: 1 }] }),
       );
       observed['nested arrays in documents'] = await probe(() => c.insertOne({ nested: [[1, 2]] }));
       observed['dots in field names'] = await probe(() => c.insertOne({ 'a.b': 1 }));
-      observed['capped collection'] = await probe(() =>
-        db.createCollection(`capped_${run}`, { capped: true, size: 4096 }),
-      );
+      observed['capped collection'] = await probe(() => db.createCollection(`capped_${run}`, { capped: true, size: 4096 }));
       observed['$max / $setOnInsert update operators'] = await probe(() =>
         c.updateOne({ _id: 'ops' as never }, { $max: { v: 5 }, $setOnInsert: { created: true } }, { upsert: true }),
       );
@@ -166,9 +141,7 @@ describe('MongoDB-wire smoke', () => {
       await c.insertOne({ k: 'dup' });
       const duplicate = await c.insertOne({ k: 'dup' }).catch((error: MongoServerError) => error);
       observed['duplicate key error carries keyPattern/keyValue'] =
-        duplicate instanceof MongoServerError && (duplicate.keyValue || duplicate.errorResponse?.keyValue)
-          ? 'yes'
-          : 'no';
+        duplicate instanceof MongoServerError && (duplicate.keyValue || duplicate.errorResponse?.keyValue) ? 'yes' : 'no';
 
       expect({ ferretdbVersion, ...observed }).toEqual({
         ferretdbVersion: 'v1.24.2',

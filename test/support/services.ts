@@ -63,11 +63,7 @@ function parseHostPort(value: string, defaultPort: number): HostPort {
   return { host: host || '127.0.0.1', port: port ? Number(port) : defaultPort };
 }
 
-async function requireReachable(
-  variable: string,
-  what: string,
-  endpoint: (value: string) => HostPort,
-): Promise<string> {
+async function requireReachable(variable: string, what: string, endpoint: (value: string) => HostPort): Promise<string> {
   const value = process.env[variable];
   if (!value) unavailable(`${variable} is not set, so there is no ${what} to test against`);
   let target: HostPort;
@@ -144,10 +140,7 @@ export interface ScriptResult {
  * Runs `bash scripts/services <args>` from the repository root. Rejects (with the output) when
  * the script fails, unless `allowFailure` is set.
  */
-export function servicesScript(
-  args: string[],
-  options: { allowFailure?: boolean; timeoutMs?: number } = {},
-): Promise<ScriptResult> {
+export function servicesScript(args: string[], options: { allowFailure?: boolean; timeoutMs?: number } = {}): Promise<ScriptResult> {
   const script = resolve(repoRoot, 'scripts/services');
   return new Promise((resolvePromise, reject) => {
     execFile(
@@ -158,11 +151,7 @@ export function servicesScript(
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         const result = { code, stdout: String(stdout), stderr: String(stderr) };
         if (error && !options.allowFailure) {
-          reject(
-            new Error(
-              `scripts/services ${args.join(' ')} failed (${code}):\n${result.stderr}${result.stdout}`,
-            ),
-          );
+          reject(new Error(`scripts/services ${args.join(' ')} failed (${code}):\n${result.stderr}${result.stdout}`));
           return;
         }
         resolvePromise(result);
