@@ -290,8 +290,12 @@ export function describeSideStoreLaws(context: ConformanceContext): void {
         const { leases } = context.store();
         const name = namespace();
         const ttl = context.options.leaseTtlMs;
+        const acquiredAt = Date.now();
         expect((await leases.acquire(name, 'owner-a', ttl))?.owner).toBe('owner-a');
-        expect(await leases.acquire(name, 'owner-b', ttl)).toBeUndefined();
+        const early = await leases.acquire(name, 'owner-b', ttl);
+        // Only a stall longer than the ttl (a loaded machine) may let owner-b in this early.
+        if (Date.now() - acquiredAt < ttl) expect(early).toBeUndefined();
+        if (early !== undefined) await leases.release(name, 'owner-b');
         await sleep(ttl + Math.max(100, ttl));
         expect(await leases.holder(name)).toBeUndefined();
         expect((await leases.acquire(name, 'owner-b', 30_000))?.owner).toBe('owner-b');
