@@ -113,7 +113,8 @@ export function consumer<Message = RecordedEvent>(options: ConsumerOptions<Messa
   const handle = requireOption(options.handle, 'handle', 'pass an async function that handles one message');
   const retry = retryPolicy(options.retry);
   const deadLetterTopic = options.deadLetter?.topic ?? ((topic: string) => `${topic}.dlq`);
-  const decode = options.decode ?? (messageToEvent as (message: IncomingMessage) => Message);
+  // Without `decode`, `Message` is its default, `RecordedEvent`: exactly what messageToEvent returns.
+  const decode = options.decode ?? (messageToEvent as unknown as (message: IncomingMessage) => Message);
   const now = options.now ?? (() => new Date());
   const report = (error: unknown, context?: ConsumeContext) => {
     try {

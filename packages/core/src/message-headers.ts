@@ -3,7 +3,7 @@ import type { EventMetadata, RecordedEvent } from './event.js';
 import { deepFreeze } from './internal/json.js';
 import { parsePosition } from './position.js';
 import { assertValidStreamId } from './stream-id.js';
-import type { Headers, IncomingMessage, OutgoingMessage } from './transport.js';
+import type { Headers, OutgoingMessage } from './transport.js';
 
 /**
  * Names of the headers Eventfold sets on every event message. They mirror the recorded event,
@@ -48,7 +48,7 @@ export interface EventMessage extends OutgoingMessage {
   headers: Headers;
 }
 
-/** What {@link messageToEvent} reads: an incoming message, or anything shaped like one. */
+/** What {@link messageToEvent} reads: an `IncomingMessage`, or anything shaped like one. */
 export interface EventMessageInput {
   readonly value: Uint8Array;
   readonly headers: Readonly<Headers>;
@@ -95,7 +95,7 @@ export function eventToMessage(event: RecordedEvent): EventMessage {
  *
  * @throws {@link ValidationError} listing every missing or malformed header and a value that is not the expected JSON.
  */
-export function messageToEvent(message: EventMessageInput | IncomingMessage): RecordedEvent {
+export function messageToEvent(message: EventMessageInput): RecordedEvent {
   const issues: ValidationIssue[] = [];
   const header = (name: string, check: (text: string) => string | undefined): string => {
     const text = message.headers[name];
