@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 // Tests import workspace packages by name, as users do; the `@eventfold/source`
 // export condition points those imports at the TypeScript sources, so no build is needed.
-const conditions = ['@eventfold/source', 'import', 'module', 'node', 'default'];
+// No 'import' here: pg's CJS entry would resolve to its ESM wrapper and fail to load.
+const conditions = ['@eventfold/source', 'module', 'node', 'default'];
 
 export default defineConfig({
   resolve: { conditions },

@@ -29,11 +29,14 @@ describe('every adapter runs its conformance suite', () => {
     const suite = name.startsWith('store-') ? 'describeEventStoreConformance' : 'describeTransportConformance';
     const inDevelopment = manifest.private === true;
 
-    it.skipIf(inDevelopment)(`${name} has exactly one contract test calling ${suite}${inDevelopment ? ' (skipped: the package is private, still in development)' : ''}`, () => {
-      const tests = contractTests(join(dir, 'src'));
-      expect(tests.map((test) => test.path)).toHaveLength(1);
-      expect(tests[0]?.source).toContain(`${suite}(`);
-    });
+    it.skipIf(inDevelopment)(
+      `${name} has exactly one contract test calling ${suite}${inDevelopment ? ' (skipped: the package is private, still in development)' : ''}`,
+      () => {
+        const tests = contractTests(join(dir, 'src'));
+        expect(tests.map((test) => test.path)).toHaveLength(1);
+        expect(tests[0]?.source).toContain(`${suite}(`);
+      },
+    );
   }
 
   it('the in-memory store and transport in core each have one', () => {

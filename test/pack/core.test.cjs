@@ -7,7 +7,9 @@ test('CJS: the package loads and the in-memory store honours expected versions',
   const store = core.inMemoryEventStore();
   const first = await store.append('order-1', [{ type: 'order.placed', data: { total: 5 } }], { expectedVersion: 0 });
   assert.equal(first.version, 1);
-  await assert.rejects(store.append('order-1', [{ type: 'order.placed', data: {} }], { expectedVersion: 0 }), (error) => core.isConcurrencyError(error));
+  await assert.rejects(store.append('order-1', [{ type: 'order.placed', data: {} }], { expectedVersion: 0 }), (error) =>
+    core.isConcurrencyError(error),
+  );
   assert.equal(typeof core.uuidv7(), 'string');
 });
 

@@ -28,7 +28,9 @@ const userEvents = eventCatalog([userRegistered, emailChanged]);
 // #endregion events
 
 // #region aggregate
-type UserEvent = { type: 'user.registered'; data: { username: string; email: string } } | { type: 'user.email-changed'; data: { from: string; to: string } };
+type UserEvent =
+  | { type: 'user.registered'; data: { username: string; email: string } }
+  | { type: 'user.email-changed'; data: { from: string; to: string } };
 type UserCommand = { type: 'register'; username: string; email: string } | { type: 'change-email'; email: string };
 type UserState = { registered: false } | { registered: true; username: string; email: string };
 
@@ -88,8 +90,12 @@ async function step(title: string, action: () => Promise<unknown>): Promise<void
   }
 }
 
-await step('register ada', () => register({ userId: 'u1', username: 'ada', email: 'ada@example.com' }, { metadata: { correlationId: 'req-1' } }));
-await step('register with a bad username and email (every field error at once)', () => register({ userId: 'u2', username: 'a!', email: 'nope' }));
+await step('register ada', () =>
+  register({ userId: 'u1', username: 'ada', email: 'ada@example.com' }, { metadata: { correlationId: 'req-1' } }),
+);
+await step('register with a bad username and email (every field error at once)', () =>
+  register({ userId: 'u2', username: 'a!', email: 'nope' }),
+);
 await step('register ada again (a domain rule)', () => register({ userId: 'u1', username: 'ada', email: 'ada@example.com' }));
 await step('change ada’s email', () => users.execute('u1', { type: 'change-email', email: 'ada@lovelace.dev' }));
 await step('three concurrent email changes (optimistic concurrency, retried)', async () => {

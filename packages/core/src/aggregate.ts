@@ -1,5 +1,5 @@
-import type { EventCatalog } from './event-catalog.js';
 import type { EventMetadata } from './event.js';
+import type { EventCatalog } from './event-catalog.js';
 
 /** The shape of a domain event inside an aggregate: a type and its payload. */
 export interface DomainEvent<Type extends string = string, Data = unknown> {

@@ -53,7 +53,8 @@ export type CommandHandler<State> = (input: unknown, options?: { metadata?: Even
  */
 export function commandHandler<S extends Schema, State, Command>(options: CommandHandlerOptions<S, State, Command>): CommandHandler<State> {
   const { schema, repository, aggregateId, rejections } = options;
-  if (schema === undefined) throw new ConfigurationError('[@eventfold/core] Option `schema` is required: pass a zod (or Standard Schema) schema.');
+  if (schema === undefined)
+    throw new ConfigurationError('[@eventfold/core] Option `schema` is required: pass a zod (or Standard Schema) schema.');
   if (repository === undefined) throw new ConfigurationError('[@eventfold/core] Option `repository` is required.');
   const name = options.name ?? 'Command';
   const toCommand = options.toCommand ?? ((input: SchemaOutput<S>) => input as unknown as Command);

@@ -59,9 +59,9 @@ describe('commandHandler', () => {
 
   it('records rejections as events when asked, without the raw input', async () => {
     const { handler, store } = setup({ recordRejections: true });
-    await expect(handler({ accountId: 'a1', amount: 4, secret: 'hunter2' }, { metadata: { correlationId: 'req-1' } })).rejects.toBeInstanceOf(
-      InsufficientFunds,
-    );
+    await expect(
+      handler({ accountId: 'a1', amount: 4, secret: 'hunter2' }, { metadata: { correlationId: 'req-1' } }),
+    ).rejects.toBeInstanceOf(InsufficientFunds);
     await expect(handler({ accountId: '', amount: 0, secret: 'hunter2' })).rejects.toBeInstanceOf(ValidationError);
     const recorded = await store.readStream('withdrawal_rejection-1');
     expect(recorded.map((event) => [event.type, event.data])).toEqual([
@@ -69,6 +69,8 @@ describe('commandHandler', () => {
       ['withdrawal.rejected', { reason: 'ValidationError' }],
     ]);
     expect(recorded[0]?.metadata.correlationId).toBe('req-1');
-    expect(JSON.stringify(store.allEvents(), (_key, value) => (typeof value === "bigint" ? String(value) : value))).not.toContain('hunter2');
+    expect(JSON.stringify(store.allEvents(), (_key, value) => (typeof value === 'bigint' ? String(value) : value))).not.toContain(
+      'hunter2',
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { ConfigurationError, isEventfoldError, ValidationError } from './errors.js';
+import { ConfigurationError, isEventfoldError, isStoreUnavailableError, ValidationError } from './errors.js';
 import type { RecordedEvent } from './event.js';
 import type { Inbox } from './inbox.js';
 import { abortableSleep, StoppedError } from './internal/abortable-sleep.js';
@@ -145,6 +145,9 @@ export function consumer<Message = RecordedEvent>(options: ConsumerOptions<Messa
         const failedAt = now();
         firstFailureAt ??= failedAt;
         report(error, context);
+        // An outage of the store or broker is not the message's fault: once retries run out, fail the
+        // batch so the transport redelivers it later, rather than dead-letter healthy messages.
+        if (isStoreUnavailableError(error) && attempt >= retry.maxAttempts) throw error;
         if (!retryable(error) || attempt >= retry.maxAttempts) {
           const deadLetter = deadLetterOf(message, error, { consumer: name, attempts: attempt, firstFailureAt, lastFailureAt: failedAt });
           // If this publish fails, the batch fails and is redelivered: the message is never dropped.

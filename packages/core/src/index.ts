@@ -5,13 +5,16 @@
  * in-memory adapters are included, others live in `@eventfold/store-*` and `@eventfold/transport-*`.
  * @module
  */
-export { defineAggregate } from './aggregate.js';
+
 export type { Aggregate, AggregateSnapshotOptions, DecidedEvent, DomainEvent } from './aggregate.js';
-export { AggregateRoot, aggregateRoot } from './aggregate-root.js';
+export { defineAggregate } from './aggregate.js';
 export type { AggregateRootOptions, RootCommand } from './aggregate-root.js';
-export { commandHandler } from './command-handler.js';
-export type { CommandHandler, CommandHandlerOptions, RejectionRecording } from './command-handler.js';
+export { AggregateRoot, aggregateRoot } from './aggregate-root.js';
 export type { CheckpointStore } from './checkpoint-store.js';
+export type { CommandHandler, CommandHandlerOptions, RejectionRecording } from './command-handler.js';
+export { commandHandler } from './command-handler.js';
+export type { ConsumeContext, Consumer, ConsumerOptions, ConsumerStats, ReplayDeadLettersOptions } from './consumer.js';
+export { consumer, replayDeadLetters } from './consumer.js';
 export type { EventfoldErrorCode, EventfoldErrorOptions, ValidationIssue } from './errors.js';
 export {
   ConcurrencyError,
@@ -59,14 +62,24 @@ export { inMemoryEventStore } from './memory/in-memory-event-store.js';
 export { inMemoryInbox } from './memory/in-memory-inbox.js';
 export { inMemoryLeaseStore } from './memory/in-memory-lease-store.js';
 export { inMemorySnapshotStore } from './memory/in-memory-snapshot-store.js';
+export type { EnsureTopicOptions, InMemoryTransport, InMemoryTransportOptions } from './memory/in-memory-transport.js';
+export { inMemoryTransport } from './memory/in-memory-transport.js';
+export type { EventMessage, EventMessageInput } from './message-headers.js';
+export { DeadLetterHeaders, eventToMessage, MessageHeaders, messageToEvent } from './message-headers.js';
 export type { Position } from './position.js';
 export { parsePosition, START } from './position.js';
-export { repository } from './repository.js';
+export type { Projection, ProjectionHandlers, ProjectionOptions, ProjectionRunResult } from './projection.js';
+export { projection } from './projection.js';
+export type { Relay, RelayOptions, RelayRoutes, RelayRunResult } from './relay.js';
+export { relay } from './relay.js';
 export type { ExecuteOptions, ExecuteResult, LoadedAggregate, Repository, RepositoryOptions } from './repository.js';
+export { repository } from './repository.js';
+export type { RetryPolicy } from './retry.js';
+export { backoffDelay, DEFAULT_RETRY_POLICY, retryPolicy } from './retry.js';
 export type { Schema, SchemaInput, SchemaOutput } from './schema.js';
 export { validate } from './schema.js';
-export { everyNEvents } from './snapshot-policy.js';
 export type { SnapshotContext, SnapshotPolicy } from './snapshot-policy.js';
+export { everyNEvents } from './snapshot-policy.js';
 export type { Snapshot, SnapshotStore } from './snapshot-store.js';
 export { assertValidStreamId, MAX_STREAM_ID_LENGTH, streamCategory, streamIdOf } from './stream-id.js';
 export type {

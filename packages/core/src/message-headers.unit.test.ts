@@ -46,7 +46,7 @@ describe('eventToMessage', () => {
   });
 
   it('omits trace headers the metadata does not have', () => {
-    const message = eventToMessage({ ...event, metadata: { correlationId: 7 } });
+    const message = eventToMessage({ ...event, metadata: { correlationId: 7 as unknown as string } });
     expect(message.headers).not.toHaveProperty(MessageHeaders.correlationId);
     expect(message.headers).not.toHaveProperty(MessageHeaders.causationId);
     expect(message.headers).not.toHaveProperty(MessageHeaders.traceparent);

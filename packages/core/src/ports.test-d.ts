@@ -20,7 +20,12 @@ describe('ports', () => {
 
 describe('event catalog types', () => {
   const registered = defineEvent({ type: 'user.registered', schema: z.object({ name: z.string() }) });
-  const renamed = defineEvent({ type: 'user.renamed', version: 2, schema: z.object({ to: z.string() }), upcast: { 1: (old: { name: string }) => ({ to: old.name }) } });
+  const renamed = defineEvent({
+    type: 'user.renamed',
+    version: 2,
+    schema: z.object({ to: z.string() }),
+    upcast: { 1: (old: { name: string }) => ({ to: old.name }) },
+  });
   const catalog = eventCatalog([registered, renamed]);
 
   it('keeps the literal event type', () => {

@@ -1,5 +1,5 @@
 import type { Aggregate, DecidedEvent, DomainEvent } from './aggregate.js';
-import { ConfigurationError, type ConcurrencyError, isConcurrencyError } from './errors.js';
+import { type ConcurrencyError, ConfigurationError, isConcurrencyError } from './errors.js';
 import type { EventMetadata, NewEvent, RecordedEvent } from './event.js';
 import type { EventStore, ExpectedVersion } from './event-store.js';
 import { backoffDelay, type RetryPolicy } from './retry.js';
@@ -89,7 +89,8 @@ export function repository<State, Command, Event extends DomainEvent>(
   const { store } = options;
   if (store === undefined) throw new ConfigurationError('[@eventfold/core] Option `store` is required: pass an EventStore.');
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
-  const snapshotPolicy = aggregate.snapshot === undefined || options.snapshots === false ? undefined : (options.snapshots ?? everyNEvents(10));
+  const snapshotPolicy =
+    aggregate.snapshot === undefined || options.snapshots === false ? undefined : (options.snapshots ?? everyNEvents(10));
   const readBatchSize = options.readBatchSize ?? 1000;
   const onSnapshotError =
     options.onSnapshotError ??

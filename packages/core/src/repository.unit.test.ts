@@ -25,7 +25,12 @@ describe('repository (decider style)', () => {
 
   it('loads a missing aggregate as its initial state at version 0', async () => {
     const accounts = repository(account, { store: inMemoryEventStore() });
-    expect(await accounts.load('nobody')).toEqual({ streamId: 'account-nobody', state: { balance: 0, applied: 0 }, version: 0, snapshotVersion: 0 });
+    expect(await accounts.load('nobody')).toEqual({
+      streamId: 'account-nobody',
+      state: { balance: 0, applied: 0 },
+      version: 0,
+      snapshotVersion: 0,
+    });
   });
 
   it('lets domain errors through and appends nothing', async () => {

@@ -32,7 +32,7 @@ export interface SubscribeOptions {
    * only after it resolves; if it throws, the batch is delivered again.
    */
   handler: (batch: readonly IncomingMessage[]) => Promise<void>;
-  /** Where a group without committed offsets starts. @defaultValue `'earliest'` */
+  /** Whether a group without committed offsets starts at the oldest message (`true`) or only gets new ones. @defaultValue `true` */
   fromBeginning?: boolean;
   /** Called when the handler throws, before redelivery. @defaultValue logs nothing */
   onError?: (error: unknown) => void;

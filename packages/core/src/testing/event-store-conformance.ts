@@ -19,7 +19,7 @@ import { describeValidationLaws } from './internal/validation-laws.js';
 export type EventStoreFactory = () => EventStore | Promise<EventStore>;
 
 /** The property laws whose number of runs an adapter can set. */
-export type EventStoreLaw = PropertyLaw;
+export type EventStoreLaw = 'roundTrip' | 'expectedVersion' | 'readStream' | 'model' | 'concurrency';
 
 /** Options of {@link describeEventStoreConformance}. */
 export interface EventStoreConformanceOptions {

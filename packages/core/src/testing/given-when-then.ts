@@ -52,9 +52,21 @@ export function given<State, Command, Event extends DomainEvent>(
       };
       return {
         result,
-        async then(expected) {
-          const { events } = await result();
-          deepStrictEqual(domainView(events), domainView(expected), 'the command decided other events than expected');
+        // biome-ignore lint/suspicious/noThenProperty: `given().when().then()` is the idiom; awaiting the outcome itself is caught below.
+        then(expected: readonly DomainEvent[], ...rest: unknown[]) {
+          if (typeof expected === 'function') {
+            // Someone awaited the outcome: `await` called us as a thenable. Reject it clearly.
+            const reject = rest[0] as (reason: unknown) => void;
+            reject(
+              new TypeError(
+                '[@eventfold/core/testing] An outcome is not a promise: call .then([...events]), .thenThrows(...) or .result().',
+              ),
+            );
+            return Promise.resolve();
+          }
+          return result().then(({ events }) => {
+            deepStrictEqual(domainView(events), domainView(expected), 'the command decided other events than expected');
+          });
         },
         async thenNothing() {
           const { events } = await result();
@@ -66,7 +78,9 @@ export function given<State, Command, Event extends DomainEvent>(
             outcome = await result();
           } catch (error) {
             if (!(error instanceof errorClass)) {
-              fail(`expected ${errorClass.name} to be thrown, got ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+              fail(
+                `expected ${errorClass.name} to be thrown, got ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+              );
             }
             check?.(error);
             return;

@@ -21,7 +21,9 @@ describe('given/when/then', () => {
     await given(account)
       .when({ type: 'withdraw', amount: 3 })
       .thenThrows(InsufficientFunds, (error) => expect(error.requested).toBe(3));
-    await expect(given(account).when({ type: 'deposit', amount: 1 }).thenThrows(InsufficientFunds)).rejects.toThrow(/expected InsufficientFunds/);
+    await expect(given(account).when({ type: 'deposit', amount: 1 }).thenThrows(InsufficientFunds)).rejects.toThrow(
+      /expected InsufficientFunds/,
+    );
   });
 
   it('rejects decided events the catalog would reject', async () => {
@@ -39,5 +41,16 @@ describe('given/when/then', () => {
     await repository(account, { store: seeded.store }).execute('a1', { type: 'withdraw', amount: 1 });
     seeded.expectAppended([{ type: 'account.withdrawn', data: { amount: 1 } }]);
     expect(() => seeded.expectAppended([])).toThrow(AssertionError);
+  });
+});
+
+describe('awaiting an outcome by mistake', () => {
+  it('fails with a clear message instead of hanging or passing', async () => {
+    const outcome = given(account).when({ type: 'deposit', amount: 1 });
+    await expect(
+      (async () => {
+        await (outcome as unknown as Promise<unknown>);
+      })(),
+    ).rejects.toThrow(/An outcome is not a promise/);
   });
 });
