@@ -10,6 +10,7 @@ export type { Aggregate, AggregateSnapshotOptions, DecidedEvent, DomainEvent } f
 export { defineAggregate } from './aggregate.js';
 export type { AggregateRootOptions, RootCommand } from './aggregate-root.js';
 export { AggregateRoot, aggregateRoot } from './aggregate-root.js';
+export { checkAppendInput } from './append-input.js';
 export type { CheckpointStore } from './checkpoint-store.js';
 export type { CommandHandler, CommandHandlerOptions, RejectionRecording } from './command-handler.js';
 export { commandHandler } from './command-handler.js';
@@ -55,6 +56,7 @@ export type {
   StoreCapabilities,
 } from './event-store.js';
 export type { Inbox, InboxOutcome } from './inbox.js';
+export { satisfiesExpectedVersion } from './internal/expected-version.js';
 export type { Lease, LeaseStore } from './lease-store.js';
 export { inMemoryCheckpointStore } from './memory/in-memory-checkpoint-store.js';
 export type { InMemoryEventStore, InMemoryEventStoreOptions } from './memory/in-memory-event-store.js';
@@ -70,6 +72,7 @@ export type { Position } from './position.js';
 export { parsePosition, START } from './position.js';
 export type { Projection, ProjectionHandlers, ProjectionOptions, ProjectionRunResult } from './projection.js';
 export { projection } from './projection.js';
+export { checkReadAllOptions, checkReadStreamOptions } from './read-input.js';
 export type { Relay, RelayOptions, RelayRoutes, RelayRunResult } from './relay.js';
 export { relay } from './relay.js';
 export type { ExecuteOptions, ExecuteResult, LoadedAggregate, Repository, RepositoryOptions } from './repository.js';

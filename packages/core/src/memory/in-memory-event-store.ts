@@ -1,10 +1,11 @@
+import { checkAppendInput } from '../append-input.js';
 import { ConcurrencyError, ConfigurationError, DuplicateEventError } from '../errors.js';
 import type { NewEvent, RecordedEvent } from '../event.js';
 import type { AppendOptions, AppendResult, EventStore, ReadAllOptions, ReadStreamOptions, StoreCapabilities } from '../event-store.js';
-import { checkAppendInput } from '../internal/append-input.js';
 import { satisfiesExpectedVersion } from '../internal/expected-version.js';
 import { cloneAsJson, deepFreeze } from '../internal/json.js';
 import { type Position, START } from '../position.js';
+import { checkReadAllOptions, checkReadStreamOptions } from '../read-input.js';
 import { streamCategory } from '../stream-id.js';
 import { uuidv7 } from '../uuid.js';
 import { inMemoryCheckpointStore } from './in-memory-checkpoint-store.js';
@@ -117,6 +118,7 @@ export function inMemoryEventStore(options: InMemoryEventStoreOptions = {}): InM
 
   async function readStream(streamId: string, readOptions: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     assertOpen();
+    checkReadStreamOptions(readOptions);
     const stream = streams.get(streamId) ?? [];
     const limit = readOptions.limit ?? Number.POSITIVE_INFINITY;
     if (readOptions.direction === 'backward') {
@@ -130,6 +132,7 @@ export function inMemoryEventStore(options: InMemoryEventStoreOptions = {}): InM
 
   async function readAll(readOptions: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     assertOpen();
+    checkReadAllOptions(readOptions);
     const after = readOptions.after ?? START;
     const limit = readOptions.limit ?? Number.POSITIVE_INFINITY;
     const categories = readOptions.categories === undefined ? undefined : new Set(readOptions.categories);

@@ -91,3 +91,20 @@ describe('inMemoryEventStore', () => {
     expect(calls).toBe(0);
   });
 });
+
+describe('read options', () => {
+  it('rejects malformed readStream and readAll options with a ValidationError', async () => {
+    const store = inMemoryEventStore();
+    await expect(store.readStream('s-1', { limit: -1 })).rejects.toMatchObject({ code: 'VALIDATION', issues: [{ path: ['limit'] }] });
+    await expect(store.readStream('s-1', { fromVersion: 1.5 })).rejects.toMatchObject({
+      code: 'VALIDATION',
+      issues: [{ path: ['fromVersion'] }],
+    });
+    await expect(store.readStream('s-1', { direction: 'sideways' as 'forward' })).rejects.toMatchObject({ code: 'VALIDATION' });
+    await expect(store.readAll({ limit: Number.NaN })).rejects.toMatchObject({ code: 'VALIDATION', issues: [{ path: ['limit'] }] });
+    await expect(store.readAll({ after: 3 as unknown as bigint })).rejects.toMatchObject({
+      code: 'VALIDATION',
+      issues: [{ path: ['after'] }],
+    });
+  });
+});

@@ -1,12 +1,12 @@
-import { ValidationError } from '../errors.js';
-import type { NewEvent } from '../event.js';
-import type { AppendOptions, ExpectedVersion } from '../event-store.js';
-import { assertValidStreamId } from '../stream-id.js';
-import { assertValidExpectedVersion } from './expected-version.js';
+import { ValidationError } from './errors.js';
+import type { NewEvent } from './event.js';
+import type { AppendOptions, ExpectedVersion } from './event-store.js';
+import { assertValidExpectedVersion } from './internal/expected-version.js';
+import { assertValidStreamId } from './stream-id.js';
 
 /**
  * Input checks every store runs before it writes anything, so bad input is rejected the
- * same way by all of them: a valid stream id and expected version, a non-empty batch of
+ * same way by all of them (for store adapters): a valid stream id and expected version, a non-empty batch of
  * events with string types, and no event id twice in one batch.
  */
 export function checkAppendInput(streamId: unknown, events: readonly NewEvent[], options: AppendOptions | undefined): ExpectedVersion {
