@@ -17,12 +17,13 @@ phase_seconds=()
 phase() {
   local name=$1
   shift
-  local started=$SECONDS
+  local started=$SECONDS status=0
   echo
   echo "=== $name"
-  "$@"
-  phase_names+=("$name")
+  "$@" || status=$?
+  phase_names+=("$name$([ "$status" = 0 ] || echo " (FAILED)")")
   phase_seconds+=($((SECONDS - started)))
+  return "$status"
 }
 report_phases() {
   echo
