@@ -90,4 +90,4 @@ run_vitest() {
 }
 phase "tests" run_vitest
 phase "packages (publint, attw, Node 20 + 24)" bash scripts/check-packages.sh
-phase "docs" pnpm docs
+phase "docs" pnpm run docs
