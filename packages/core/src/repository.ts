@@ -2,7 +2,7 @@ import type { Aggregate, DecidedEvent, DomainEvent } from './aggregate.js';
 import { type ConcurrencyError, ConfigurationError, isConcurrencyError } from './errors.js';
 import type { EventMetadata, NewEvent, RecordedEvent } from './event.js';
 import type { EventStore, ExpectedVersion } from './event-store.js';
-import { backoffDelay, type RetryPolicy } from './retry.js';
+import { backoffDelay, type RetryPolicy, retryPolicy } from './retry.js';
 import { everyNEvents, type SnapshotPolicy } from './snapshot-policy.js';
 import { streamIdOf } from './stream-id.js';
 
@@ -71,7 +71,8 @@ export interface Repository<State, Command> {
   execute(id: string, command: Command, options?: ExecuteOptions): Promise<ExecuteResult<State>>;
 }
 
-const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 5, baseDelayMs: 5, maxDelayMs: 200 };
+// Conflicts between writers of one aggregate clear in milliseconds: retry quickly.
+const DEFAULT_RETRY: Partial<RetryPolicy> = { maxAttempts: 5, baseDelayMs: 5, maxDelayMs: 200 };
 
 /**
  * Builds a repository for one aggregate over an event store.
@@ -88,7 +89,7 @@ export function repository<State, Command, Event extends DomainEvent>(
 ): Repository<State, Command> {
   const { store } = options;
   if (store === undefined) throw new ConfigurationError('[@eventfold/core] Option `store` is required: pass an EventStore.');
-  const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
+  const retry = retryPolicy({ ...DEFAULT_RETRY, ...options.retry });
   const snapshotPolicy =
     aggregate.snapshot === undefined || options.snapshots === false ? undefined : (options.snapshots ?? everyNEvents(10));
   const readBatchSize = options.readBatchSize ?? 1000;

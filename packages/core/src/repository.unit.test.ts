@@ -186,3 +186,9 @@ describe('repository (AggregateRoot style)', () => {
     expect(loaded.state.version).toBe(4);
   });
 });
+
+describe('repository options', () => {
+  it('rejects a malformed retry policy with a ConfigurationError', () => {
+    expect(() => repository(account, { store: inMemoryEventStore(), retry: { maxAttempts: 0 } })).toThrow(/retry\.maxAttempts/);
+  });
+});
