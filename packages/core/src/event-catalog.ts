@@ -1,6 +1,6 @@
 import { ConfigurationError, UnknownEventTypeError } from './errors.js';
 import type { EventMetadata, NewEvent, RecordedEvent } from './event.js';
-import { type Schema, type SchemaInput, type SchemaOutput, validate } from './schema.js';
+import { type Schema, type SchemaInput, type SchemaOutput, validate, validateSoon } from './schema.js';
 
 /** Upcasters keyed by the version they read: `upcast[1]` turns version-1 data into version-2 data. */
 export type Upcasters = Readonly<Record<number, (data: any) => unknown>>;
@@ -26,6 +26,13 @@ export interface DefineEventOptions<Type extends string, S extends Schema> {
   version?: number;
   /** One upcaster per older version, from 1 to `version - 1`. */
   upcast?: Upcasters;
+}
+
+const DATA_PATH = ['data'] as const;
+
+/** The event with its decoded data, or the event itself when decoding changed nothing. */
+function withDecodedData(event: RecordedEvent, data: unknown, schemaVersion: number): RecordedEvent {
+  return data === event.data && event.schemaVersion === schemaVersion ? event : { ...event, data, schemaVersion };
 }
 
 const EVENT_TYPE = /^[a-z][a-z0-9]*(?:[._-][a-z0-9]+)*$/i;
@@ -99,6 +106,8 @@ export interface EventCatalog<D extends EventDefinition = EventDefinition> {
    * @throws `UnknownEventTypeError` (unless `unknownEvents` is `'raw'`) or `ValidationError`.
    */
   decode(event: RecordedEvent, options?: { unknownEvents?: UnknownEventPolicy }): Promise<RecordedEvent>;
+  /** Decodes a page of events in order, without a promise per event when the schemas are synchronous. */
+  decodeAll(events: readonly RecordedEvent[], options?: { unknownEvents?: UnknownEventPolicy }): Promise<RecordedEvent[]>;
 }
 
 /**
@@ -120,6 +129,32 @@ export function eventCatalog<const D extends EventDefinition>(definitions: reado
     return definition;
   }
 
+  /** Upcasts and validates one event, synchronously unless the schema is asynchronous. */
+  function decodeSoon(
+    event: RecordedEvent,
+    options: { unknownEvents?: UnknownEventPolicy } | undefined,
+  ): RecordedEvent | Promise<RecordedEvent> {
+    const definition = byType.get(event.type);
+    if (definition === undefined) {
+      if (options?.unknownEvents === 'raw') return event;
+      throw new UnknownEventTypeError(event.type);
+    }
+    if (event.schemaVersion > definition.version) {
+      throw new ConfigurationError(
+        `[@eventfold/core] Event ${event.id} ("${event.type}") was written with schema version ${event.schemaVersion}, newer than this catalog's ${definition.version}. Deploy the newer event definition before reading it.`,
+      );
+    }
+    let data: unknown = event.data;
+    for (let from = event.schemaVersion; from < definition.version; from++) {
+      data = (definition.upcast[from] as (old: unknown) => unknown)(data);
+    }
+    // The description is built only when validation fails: this runs once per event read.
+    const decoded = validateSoon(definition.schema, data, () => `Event ${event.id} ("${event.type}")`, DATA_PATH);
+    return decoded instanceof Promise
+      ? decoded.then((settled) => withDecodedData(event, settled, definition.version))
+      : withDecodedData(event, decoded, definition.version);
+  }
+
   return {
     definitions,
     get: (type) => byType.get(type),
@@ -132,24 +167,16 @@ export function eventCatalog<const D extends EventDefinition>(definitions: reado
     },
 
     async decode(event, options) {
-      const definition = byType.get(event.type);
-      if (definition === undefined) {
-        if (options?.unknownEvents === 'raw') return event;
-        throw new UnknownEventTypeError(event.type);
+      return decodeSoon(event, options);
+    },
+
+    async decodeAll(events, options) {
+      const decoded: RecordedEvent[] = new Array(events.length);
+      for (let index = 0; index < events.length; index++) {
+        const result = decodeSoon(events[index] as RecordedEvent, options);
+        decoded[index] = result instanceof Promise ? await result : result;
       }
-      if (event.schemaVersion > definition.version) {
-        throw new ConfigurationError(
-          `[@eventfold/core] Event ${event.id} ("${event.type}") was written with schema version ${event.schemaVersion}, newer than this catalog's ${definition.version}. Deploy the newer event definition before reading it.`,
-        );
-      }
-      let data: unknown = event.data;
-      for (let from = event.schemaVersion; from < definition.version; from++) {
-        data = (definition.upcast[from] as (old: unknown) => unknown)(data);
-      }
-      const decoded = await validate(definition.schema, data, `Event ${event.id} ("${event.type}")`, ['data']);
-      return decoded === event.data && event.schemaVersion === definition.version
-        ? event
-        : { ...event, data: decoded, schemaVersion: definition.version };
+      return decoded;
     },
   };
 }

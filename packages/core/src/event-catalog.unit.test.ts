@@ -284,3 +284,38 @@ function catchError(action: () => unknown): unknown {
   }
   return expect.fail('expected an error');
 }
+
+describe('decodeAll', () => {
+  it('decodes a page in order, upcasting and validating each event like decode', async () => {
+    const renamed = defineEvent({
+      type: 'user.renamed',
+      version: 2,
+      schema: z.object({ to: z.string() }),
+      upcast: { 1: (old: { name: string }) => ({ to: old.name }) },
+    });
+    const catalog = eventCatalog([renamed]);
+    const at = (version: number, schemaVersion: number, data: unknown): RecordedEvent => ({
+      id: `e-${version}`,
+      type: 'user.renamed',
+      schemaVersion,
+      streamId: 'user-1',
+      version,
+      position: BigInt(version),
+      data,
+      metadata: {},
+      recordedAt: new Date(0),
+    });
+    const page = [at(1, 1, { name: 'ada' }), at(2, 2, { to: 'grace' })];
+    const decoded = await catalog.decodeAll(page);
+    expect(decoded.map((event) => [event.version, event.schemaVersion, event.data])).toEqual([
+      [1, 2, { to: 'ada' }],
+      [2, 2, { to: 'grace' }],
+    ]);
+    expect(decoded).toEqual(await Promise.all(page.map((event) => catalog.decode(event))));
+    await expect(catalog.decodeAll([at(3, 2, { to: 7 })])).rejects.toMatchObject({
+      code: 'VALIDATION',
+      issues: [{ path: ['data', 'to'] }],
+    });
+    await expect(catalog.decodeAll([{ ...at(4, 1, {}), type: 'nope' }])).rejects.toMatchObject({ code: 'UNKNOWN_EVENT_TYPE' });
+  });
+});

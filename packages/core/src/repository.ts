@@ -114,11 +114,9 @@ export function repository<State, Command, Event extends DomainEvent>(
     let { state, version } = start;
     for (;;) {
       const page = await store.readStream(streamId, { fromVersion: version + 1, limit: readBatchSize });
-      for (const recorded of page) {
-        const event = aggregate.events ? await aggregate.events.decode(recorded) : recorded;
-        state = aggregate.evolve(state, event as unknown as Event);
-        version = recorded.version;
-      }
+      const events = aggregate.events ? await aggregate.events.decodeAll(page) : page;
+      for (const event of events) state = aggregate.evolve(state, event as unknown as Event);
+      version = page.at(-1)?.version ?? version;
       if (page.length < readBatchSize) break;
     }
     return { streamId, state, version, snapshotVersion: start.version };

@@ -33,12 +33,35 @@ export async function validate<S extends Schema>(
   what: string,
   pathPrefix: readonly (string | number)[] = [],
 ): Promise<SchemaOutput<S>> {
-  let result = schema['~standard'].validate(value);
-  if (result instanceof Promise) result = await result;
+  return validateSoon(schema, value, what, pathPrefix);
+}
+
+/**
+ * Like {@link validate}, but synchronous when the schema is: hot loops (decoding a page of
+ * events) then pay no promise per value. Throws synchronously or rejects, as the schema does.
+ * @internal
+ */
+export function validateSoon<S extends Schema>(
+  schema: S,
+  value: unknown,
+  what: string | (() => string),
+  pathPrefix: readonly (string | number)[],
+): SchemaOutput<S> | Promise<SchemaOutput<S>> {
+  const result = schema['~standard'].validate(value);
+  return result instanceof Promise
+    ? result.then((settled) => outputOf<S>(settled, what, pathPrefix))
+    : outputOf<S>(result, what, pathPrefix);
+}
+
+function outputOf<S extends Schema>(
+  result: StandardSchemaV1.Result<unknown>,
+  what: string | (() => string),
+  pathPrefix: readonly (string | number)[],
+): SchemaOutput<S> {
   if (result.issues === undefined) return result.value as SchemaOutput<S>;
   const issues: ValidationIssue[] = result.issues.map((issue) => ({
     message: issue.message,
     path: [...pathPrefix, ...toPath(issue.path)],
   }));
-  throw new ValidationError(`${what} is invalid`, issues);
+  throw new ValidationError(`${typeof what === 'function' ? what() : what} is invalid`, issues);
 }
