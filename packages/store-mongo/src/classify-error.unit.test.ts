@@ -19,8 +19,7 @@ const mongoDuplicate = {
   ok: 0,
   code: 11000,
   codeName: 'DuplicateKey',
-  errmsg:
-    'E11000 duplicate key error collection: shop.eventfold_commits index: eventfold_stream_version dup key: { s: "order-1", v: 1 }',
+  errmsg: 'E11000 duplicate key error collection: shop.eventfold_commits index: eventfold_stream_version dup key: { s: "order-1", v: 1 }',
   keyPattern: { s: 1, v: 1 },
   keyValue: { s: 'order-1', v: 1 },
 };
