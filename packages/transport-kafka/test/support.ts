@@ -1,0 +1,79 @@
+/**
+ * Helpers of this package's integration tests: transports tuned for quick joins, rebalances and
+ * redeliveries on the local broker, and a janitor that deletes the topics a suite created. The
+ * servers come from test/support/services.ts, which throws (so the tests fail, never skip) when
+ * one is missing.
+ */
+import { randomBytes } from 'node:crypto';
+import { type KafkaConsumerOptions, type KafkaTransport, type KafkaTransportOptions, kafkaTransport } from '@eventfold/transport-kafka';
+import { Kafka, logLevel } from 'kafkajs';
+import { requireKafkaBrokers } from '../../../test/support/services.js';
+
+export {
+  isManagedByScript,
+  requireKafkaBrokers,
+  requirePostgresUrl,
+  servicesScript,
+  setupOrFailEach,
+} from '../../../test/support/services.js';
+
+/** Consumer settings for tests: a member notices a rebalance within about half a second. */
+export const fastConsumer: KafkaConsumerOptions = {
+  sessionTimeout: 6_000,
+  heartbeatInterval: 500,
+  rebalanceTimeout: 10_000,
+  maxWaitTimeInMs: 100,
+  redeliveryDelayMs: 100,
+  retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: 10 },
+};
+
+/** A transport on the test broker with {@link fastConsumer}; `overrides` win. */
+export async function testTransport(overrides: Partial<KafkaTransportOptions> = {}): Promise<KafkaTransport> {
+  const brokers = await requireKafkaBrokers();
+  return kafkaTransport({
+    brokers,
+    clientId: 'eventfold-test',
+    logLevel: 'nothing',
+    retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: 10 },
+    ...overrides,
+    consumer: { ...fastConsumer, ...overrides.consumer },
+  });
+}
+
+/** A topic or group name no other suite or run uses. */
+export function freshName(label: string): string {
+  return `eventfold-test-${label}-${randomBytes(5).toString('hex')}`;
+}
+
+/** Remembers topics and deletes them at the end of a suite, so runs do not pile topics up on the shared broker. */
+export interface TopicJanitor {
+  track(...topics: string[]): void;
+  cleanup(): Promise<void>;
+}
+
+/** See {@link TopicJanitor}. */
+export function topicJanitor(): TopicJanitor {
+  const topics = new Set<string>();
+  return {
+    track(...names) {
+      for (const name of names) topics.add(name);
+    },
+    async cleanup() {
+      if (topics.size === 0) return;
+      const admin = new Kafka({
+        brokers: await requireKafkaBrokers(),
+        clientId: 'eventfold-test-janitor',
+        logLevel: logLevel.NOTHING,
+      }).admin();
+      await admin.connect();
+      try {
+        const existing = new Set(await admin.listTopics());
+        const doomed = [...topics].filter((topic) => existing.has(topic));
+        if (doomed.length > 0) await admin.deleteTopics({ topics: doomed, timeout: 30_000 });
+        topics.clear();
+      } finally {
+        await admin.disconnect();
+      }
+    },
+  };
+}
