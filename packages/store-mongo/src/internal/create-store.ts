@@ -5,7 +5,6 @@ import {
   type NewEvent,
   type ReadAllOptions,
   type ReadStreamOptions,
-  START,
   type StoreCapabilities,
 } from '@eventfold/core';
 import { MongoClient } from 'mongodb';
@@ -147,7 +146,7 @@ export function createMongoEventStore(options: MongoEventStoreOptions, settings:
     async headPosition() {
       await ready();
       try {
-        return (await chain.refresh()) ?? START;
+        return await chain.refresh();
       } catch (error) {
         throw classifyMongoError(error, 'read the head position');
       }

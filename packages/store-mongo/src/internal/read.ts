@@ -23,17 +23,17 @@ export async function readStreamEvents(context: ReadContext, streamId: string, o
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
   if (!(limit > 0)) return [];
   const backward = options.direction === 'backward';
-  const events: RecordedEvent[] = [];
-  let filter: MongoDocument;
-  if (backward) {
-    const to = options.fromVersion ?? Number.POSITIVE_INFINITY;
-    if (to < 1) return [];
-    filter = Number.isFinite(to) ? { s: streamId, v: { $lte: to } } : { s: streamId };
-  } else {
-    filter = { s: streamId, w: { $gte: Math.max(1, options.fromVersion ?? 1) } };
-  }
+  // Forward: from `from` up. Backward: from `to` down. Commits tile a stream's versions, so the
+  // commit holding the first wanted version is the first (or last) one the filter selects.
   const from = Math.max(1, options.fromVersion ?? 1);
   const to = options.fromVersion ?? Number.POSITIVE_INFINITY;
+  if (backward && to < 1) return [];
+  const filter: MongoDocument = backward
+    ? Number.isFinite(to)
+      ? { s: streamId, v: { $lte: to } }
+      : { s: streamId }
+    : { s: streamId, w: { $gte: from } };
+  const events: RecordedEvent[] = [];
   try {
     const cursor = context.commits.find(filter, {
       sort: { s: 1, v: backward ? -1 : 1 },
