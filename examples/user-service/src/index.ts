@@ -1,0 +1,15 @@
+/**
+ * The user service as a library: build it in-process from an event store and a transport
+ * (tests, the demo), or run `main.ts` to wire it from the environment.
+ * @module
+ */
+export type { PasswordHasher, ScryptParameters } from './application/password-hasher.js';
+export { DEFAULT_SCRYPT_PARAMETERS, scryptPasswordHasher } from './application/password-hasher.js';
+export type { UserView } from './application/users-projection.js';
+export type { LogLevel, UserServiceConfig } from './config.js';
+export { loadConfig } from './config.js';
+export type { UserService, UserServiceOptions } from './create-user-service.js';
+export { createUserService } from './create-user-service.js';
+export { TOPICS } from './domain/events.js';
+export type { Infrastructure } from './infrastructure.js';
+export { connectInfrastructure } from './infrastructure.js';
