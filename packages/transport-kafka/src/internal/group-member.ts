@@ -187,7 +187,7 @@ export async function startGroupMember(
       return closing;
     },
     async lag(): Promise<PartitionLag[]> {
-      const assigned = [...assignment];
+      const assigned = [...assignment].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
       if (closing !== undefined || assigned.length === 0) return [];
       try {
         const admin = await topicAdmin.admin();
