@@ -27,7 +27,7 @@ export interface KafkaConsumerOptions {
   maxBytesPerPartition?: number;
   /** Partitions whose batches are handled at the same time, by one subscription. @defaultValue 1 */
   partitionsConsumedConcurrently?: number;
-  /** Most messages handed to the handler at once; offsets are committed after each such chunk. @defaultValue 500 */
+  /** Most messages handed to the handler at once; offsets are committed after each such chunk. A smaller chunk means fewer redeliveries after a crash, a larger one fewer commits. @defaultValue 100 */
   maxBatchSize?: number;
   /** How long a partition whose handler threw waits before the batch is delivered again. @defaultValue 1_000 */
   redeliveryDelayMs?: number;
@@ -121,7 +121,7 @@ export function kafkaTransport(options: KafkaTransportOptions): KafkaTransport {
       1,
       1,
     ),
-    maxBatchSize: integerOption(consumerOptions.maxBatchSize, 'consumer.maxBatchSize', 500, 1),
+    maxBatchSize: integerOption(consumerOptions.maxBatchSize, 'consumer.maxBatchSize', 100, 1),
     redeliveryDelayMs: integerOption(consumerOptions.redeliveryDelayMs, 'consumer.redeliveryDelayMs', 1_000, 0),
     retry: consumerOptions.retry,
   };

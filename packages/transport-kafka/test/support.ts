@@ -4,10 +4,11 @@
  * servers come from test/support/services.ts, which throws (so the tests fail, never skip) when
  * one is missing.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { type KafkaConsumerOptions, type KafkaTransport, type KafkaTransportOptions, kafkaTransport } from '@eventfold/transport-kafka';
 import { Kafka, logLevel } from 'kafkajs';
-import { requireKafkaBrokers } from '../../../test/support/services.js';
+import { repoRoot, requireKafkaBrokers } from '../../../test/support/services.js';
 
 export {
   isManagedByScript,
@@ -74,6 +75,64 @@ export function topicJanitor(): TopicJanitor {
       } finally {
         await admin.disconnect();
       }
+    },
+  };
+}
+
+/** Messages in the topics (sum over partitions of high minus low watermark): what was published, duplicates included. */
+export async function messagesIn(topics: readonly string[]): Promise<number> {
+  const admin = new Kafka({ brokers: await requireKafkaBrokers(), clientId: 'eventfold-test-count', logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    let total = 0;
+    for (const topic of topics) {
+      for (const partition of await admin.fetchTopicOffsets(topic)) total += Number(partition.high) - Number(partition.low);
+    }
+    return total;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** A worker script running in a child process, which a test can SIGKILL. */
+export interface Worker {
+  readonly child: ChildProcess;
+  /** Everything it wrote to stdout and stderr so far. */
+  output(): string;
+  /** Resolves with the exit code, or the signal that ended it. */
+  readonly exited: Promise<number | NodeJS.Signals>;
+  kill(): Promise<number | NodeJS.Signals>;
+}
+
+/**
+ * Runs a TypeScript worker under Node with tsx's loader in the same process (`node --import tsx`,
+ * not the tsx CLI, which would put a parent process between us and the worker and keep SIGKILL
+ * from reaching it), resolving workspace packages to their sources.
+ */
+export function startWorker(script: string, env: Record<string, string>): Worker {
+  const { NODE_OPTIONS: _ignored, ...inherited } = process.env;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@eventfold/source', script], {
+    cwd: repoRoot,
+    env: { ...inherited, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk) => {
+    output += String(chunk);
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += String(chunk);
+  });
+  const exited = new Promise<number | NodeJS.Signals>((resolve) => {
+    child.once('exit', (code, signal) => resolve(signal ?? code ?? -1));
+  });
+  return {
+    child,
+    output: () => output,
+    exited,
+    kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      return exited;
     },
   };
 }

@@ -1,0 +1,150 @@
+import { join } from 'node:path';
+import { inMemoryEventStore, relay } from '@eventfold/core';
+import type { KafkaTransport } from '@eventfold/transport-kafka';
+import type pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  appendScenario,
+  createPipelineSchema,
+  dropPipelineSchema,
+  effectCount,
+  freshSchema,
+  pipelinePool,
+  scenarioEvents,
+  summarise,
+} from '../test/pipeline.js';
+import {
+  freshName,
+  requireKafkaBrokers,
+  requirePostgresUrl,
+  setupOrFailEach,
+  startWorker,
+  testTransport,
+  topicJanitor,
+  type Worker,
+} from '../test/support.js';
+
+// Failure test 3 (and the order law, 5): the consumer runs in a child process that SIGKILLs itself
+// right after a message's effect committed in PostgreSQL and before Kafka got the offset, and is
+// also killed from outside at a random moment. The uncommitted messages come back to the next
+// process; the inbox skips those already applied, so no effect applies twice and none is lost.
+// EVENTFOLD_KAFKA_CONSUMER_EVENTS scales the run (default 3,000 events over 120 streams: each
+// restart waits out the killed member's 6 s session, so more events buy little).
+
+const EVENTS = Number(process.env.EVENTFOLD_KAFKA_CONSUMER_EVENTS ?? 3_000);
+const STREAMS = 120;
+const SELF_CRASHES = 3;
+const worker = join(import.meta.dirname, '../test/workers/consumer-worker.ts');
+const schema = freshSchema('consumer');
+const janitor = topicJanitor();
+const transports: KafkaTransport[] = [];
+const workers: Worker[] = [];
+let pool: pg.Pool | undefined;
+let brokers: string[] = [];
+let databaseUrl = '';
+
+setupOrFailEach(async () => {
+  brokers = await requireKafkaBrokers();
+  databaseUrl = await requirePostgresUrl();
+  pool = pipelinePool(databaseUrl, 4);
+  await createPipelineSchema(pool, schema);
+});
+
+afterAll(async () => {
+  await Promise.allSettled(workers.map((running) => running.kill()));
+  await Promise.allSettled(transports.map((transport) => transport.close()));
+  await janitor.cleanup().catch(() => undefined);
+  if (pool !== undefined) {
+    await dropPipelineSchema(pool, schema);
+    await pool.end();
+  }
+}, 120_000);
+
+async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('pipeline through consumer crashes', () => {
+  it(`applies each of ${EVENTS} events once although the consumer dies between its effect and its offset commit`, async () => {
+    const db = pool as pg.Pool;
+    const users = freshName('user.created');
+    const registrations = freshName('registration.created');
+    janitor.track(users, registrations, `${users}.dlq`, `${registrations}.dlq`);
+    const relaySide = await testTransport({ clientId: 'eventfold-test-relay' });
+    transports.push(relaySide);
+    await relaySide.ensureTopics(
+      [
+        { topic: users, partitions: 3 },
+        { topic: registrations, partitions: 3 },
+      ],
+      { deadLetters: true },
+    );
+    const store = inMemoryEventStore();
+    const events = scenarioEvents(EVENTS, STREAMS);
+    await appendScenario(store, events, 50);
+    const outbox = relay({ store, transport: relaySide, routes: { user: users, registration: registrations }, batchSize: 500 });
+    expect((await outbox.runOnce()).published).toBe(EVENTS);
+
+    const name = 'crashing-consumer';
+    const env = {
+      DATABASE_URL: databaseUrl,
+      KAFKA_BROKERS: brokers.join(','),
+      PIPELINE_SCHEMA: schema,
+      CONSUMER_NAME: name,
+      GROUP: freshName('group'),
+      TOPICS: [users, registrations].join(','),
+      EXPECTED: String(EVENTS),
+    };
+    const started = Date.now();
+    const crashes: string[] = [];
+    // Each run handles a random share more, then dies right after an effect committed.
+    for (let run = 0; run < SELF_CRASHES; run++) {
+      const before = await effectCount(db, schema, name);
+      const crashAfter = 1 + Math.floor(((0.5 + Math.random()) * EVENTS) / (SELF_CRASHES + 2));
+      const consumerProcess = startWorker(worker, { ...env, CRASH_AFTER: String(crashAfter) });
+      workers.push(consumerProcess);
+      const ended = await Promise.race([
+        consumerProcess.exited,
+        new Promise<string>((resolve) => setTimeout(() => resolve('timeout'), 120_000)),
+      ]);
+      crashes.push(`${before}+${crashAfter}:${String(ended)}`);
+      if (ended !== 'SIGKILL') throw new Error(`run ${run} did not crash itself (${String(ended)}):\n${consumerProcess.output()}`);
+    }
+    // One more, killed from outside at a random moment of its work (mid-transaction, mid-fetch…).
+    const before = await effectCount(db, schema, name);
+    const outsideKill = startWorker(worker, env);
+    workers.push(outsideKill);
+    await waitFor('the consumer applies more', 120_000, async () => (await effectCount(db, schema, name)) > before + 50);
+    await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 300)));
+    crashes.push(`${before}+outside:${String(await outsideKill.kill())}`);
+
+    const last = startWorker(worker, env);
+    workers.push(last);
+    const lastEnded = await Promise.race([last.exited, new Promise<string>((resolve) => setTimeout(() => resolve('timeout'), 240_000))]);
+    expect(lastEnded, last.output()).toBe(0);
+    const totalMs = Date.now() - started;
+
+    const summary = await summarise(
+      db,
+      schema,
+      name,
+      events.map(({ event }) => event.id as string),
+    );
+    console.info(
+      `[consumer crash] ${EVENTS} events, ${STREAMS} streams, runs ended at effects+crashAfter:signal ${crashes.join(', ')}; ` +
+        `all applied after ${totalMs} ms; inbox skips ${summary.skips}, processed ${summary.processed}, effects ${summary.effects}, ` +
+        `doubled ${summary.doubled}`,
+    );
+    expect(summary.missing).toEqual([]);
+    expect(summary.effects).toBe(EVENTS);
+    expect(summary.doubled).toBe(0);
+    expect(summary.processed).toBe(EVENTS);
+    expect(summary.outOfOrder).toEqual([]);
+    // Every self-crash left at least its last message applied but uncommitted: redelivered and skipped.
+    expect(summary.skips).toBeGreaterThanOrEqual(SELF_CRASHES);
+  }, 600_000);
+});

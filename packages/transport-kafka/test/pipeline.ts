@@ -1,0 +1,202 @@
+/**
+ * The pipeline the failure tests run: a source store → relay → Kafka → core's idempotent consumer
+ * → an effect table in PostgreSQL with a unique key.
+ *
+ * The consumer's inbox and its effect commit in ONE PostgreSQL transaction (plain `pg`; the
+ * transaction reaches the handler through AsyncLocalStorage), so a redelivered message is skipped
+ * and its effect can never apply twice. The effect insert is `ON CONFLICT DO UPDATE attempts + 1`:
+ * if anything ever applied an effect twice, the table would show it. Each effect row also gets a
+ * sequence number at apply time, so the order in which a stream's events took effect can be checked.
+ *
+ * Processes share nothing but PostgreSQL and Kafka: the relay and consumer workers (child
+ * processes that the tests SIGKILL) use these same helpers.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomBytes } from 'node:crypto';
+import type { CheckpointStore, EventStore, Inbox, InboxOutcome, NewEvent, RecordedEvent } from '@eventfold/core';
+import pg from 'pg';
+
+/** A schema of its own per suite, dropped at the end. */
+export function freshSchema(label: string): string {
+  return `ef_kafka_${label}_${randomBytes(4).toString('hex')}`;
+}
+
+/** A pool whose broken idle connections never crash the process. */
+export function pipelinePool(connectionString: string, max = 10): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 10_000 });
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/** Creates the schema and tables (idempotent: workers call it too). */
+export async function createPipelineSchema(pool: pg.Pool, schema: string): Promise<void> {
+  await pool.query(`
+    create schema if not exists ${schema};
+    create table if not exists ${schema}.inbox (
+      consumer text not null, message_id text not null, skips integer not null default 0,
+      primary key (consumer, message_id));
+    create table if not exists ${schema}.effects (
+      consumer text not null, event_id text not null, stream_id text not null, version integer not null,
+      applied_seq bigserial, attempts integer not null default 1,
+      primary key (consumer, event_id));
+    create table if not exists ${schema}.checkpoints (name text primary key, position text not null);
+  `);
+}
+
+export async function dropPipelineSchema(pool: pg.Pool, schema: string): Promise<void> {
+  await pool.query(`drop schema if exists ${schema} cascade`);
+}
+
+/** The inbox and the effect, sharing one transaction per message. */
+export interface PipelineInbox extends Inbox {
+  /** Applies the effect of `event` in the current message's transaction. */
+  applyEffect(consumer: string, event: RecordedEvent): Promise<void>;
+}
+
+/** See {@link PipelineInbox}. */
+export function pipelineInbox(pool: pg.Pool, schema: string): PipelineInbox {
+  const transaction = new AsyncLocalStorage<pg.PoolClient>();
+  return {
+    async runOnce(consumer, messageId, work): Promise<InboxOutcome> {
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        await client.query('begin');
+        const claimed = await client.query(`insert into ${schema}.inbox (consumer, message_id) values ($1, $2) on conflict do nothing`, [
+          consumer,
+          messageId,
+        ]);
+        if (claimed.rowCount === 0) {
+          await client.query('rollback');
+          await client.query(`update ${schema}.inbox set skips = skips + 1 where consumer = $1 and message_id = $2`, [consumer, messageId]);
+          return 'duplicate';
+        }
+        await transaction.run(client, work);
+        await client.query('commit');
+        return 'processed';
+      } catch (error) {
+        await client.query('rollback').catch(() => {
+          broken = true;
+        });
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    },
+    async has(consumer, messageId) {
+      const result = await pool.query(`select 1 from ${schema}.inbox where consumer = $1 and message_id = $2`, [consumer, messageId]);
+      return (result.rowCount ?? 0) > 0;
+    },
+    async applyEffect(consumer, event) {
+      const client = transaction.getStore();
+      if (client === undefined) throw new Error('applyEffect runs only inside inbox.runOnce');
+      await client.query(
+        `insert into ${schema}.effects (consumer, event_id, stream_id, version) values ($1, $2, $3, $4)
+         on conflict (consumer, event_id) do update set attempts = ${schema}.effects.attempts + 1`,
+        [consumer, event.id, event.streamId, event.version],
+      );
+    },
+  };
+}
+
+/** A checkpoint store in PostgreSQL, so a relay restarted in a new process resumes where the killed one left off. */
+export function pipelineCheckpoints(pool: pg.Pool, schema: string): CheckpointStore {
+  return {
+    async get(name) {
+      const result = await pool.query<{ position: string }>(`select position from ${schema}.checkpoints where name = $1`, [name]);
+      const position = result.rows[0]?.position;
+      return position === undefined ? undefined : BigInt(position);
+    },
+    async put(name, position) {
+      await pool.query(
+        `insert into ${schema}.checkpoints (name, position) values ($1, $2) on conflict (name) do update set position = excluded.position`,
+        [name, position.toString()],
+      );
+    },
+    async delete(name) {
+      await pool.query(`delete from ${schema}.checkpoints where name = $1`, [name]);
+    },
+  };
+}
+
+/** The store with some of its side stores replaced (the relay reads checkpoints and leases through the store). */
+export function withSideStores(store: EventStore, sides: { checkpoints?: CheckpointStore }): EventStore {
+  return { ...store, ...sides };
+}
+
+/** A UUID-shaped id that is the same in every process for the same number. */
+export function deterministicId(index: number): string {
+  const hex = index.toString(16).padStart(12, '0');
+  return `00000000-0000-7000-8000-${hex}`;
+}
+
+/** The events of the scenario, in append order: `count` events over `streams` streams of two categories, round robin. */
+export function scenarioEvents(count: number, streams: number): { streamId: string; event: NewEvent }[] {
+  return Array.from({ length: count }, (_, index) => {
+    const stream = index % streams;
+    const category = stream % 2 === 0 ? 'user' : 'registration';
+    return {
+      streamId: `${category}-s${stream}`,
+      event: { id: deterministicId(index), type: `${category}.happened`, data: { index } },
+    };
+  });
+}
+
+/** Appends the scenario's events, `batch` appends in parallel at a time. */
+export async function appendScenario(
+  store: EventStore,
+  events: readonly { streamId: string; event: NewEvent }[],
+  batch = 1,
+): Promise<void> {
+  // One append per event, streams in parallel but each stream in order: a batch never holds two events of one stream.
+  for (let start = 0; start < events.length; start += batch) {
+    await Promise.all(events.slice(start, start + batch).map(({ streamId, event }) => store.append(streamId, [event])));
+  }
+}
+
+/** What the effect table and the inbox say about one consumer. */
+export interface EffectSummary {
+  /** Distinct effects applied. */
+  readonly effects: number;
+  /** Effects applied more than once (must be 0). */
+  readonly doubled: number;
+  /** Messages the inbox processed (handler calls that ran to commit). */
+  readonly processed: number;
+  /** Redeliveries the inbox skipped. */
+  readonly skips: number;
+  /** Expected event ids without an effect. */
+  readonly missing: string[];
+  /** Streams whose effects did not take effect in version order 1, 2, 3… */
+  readonly outOfOrder: { streamId: string; versions: number[] }[];
+}
+
+/** Reads the effect table and inbox of `consumer`, against the ids that should have taken effect. */
+export async function summarise(pool: pg.Pool, schema: string, consumer: string, expectedIds: readonly string[]): Promise<EffectSummary> {
+  const effects = await pool.query<{ event_id: string; stream_id: string; version: number; attempts: number }>(
+    `select event_id, stream_id, version, attempts from ${schema}.effects where consumer = $1 order by applied_seq`,
+    [consumer],
+  );
+  const inbox = await pool.query<{ processed: string; skips: string }>(
+    `select count(*) as processed, coalesce(sum(skips), 0) as skips from ${schema}.inbox where consumer = $1`,
+    [consumer],
+  );
+  const applied = new Set(effects.rows.map((row) => row.event_id));
+  const versions = new Map<string, number[]>();
+  for (const row of effects.rows) versions.set(row.stream_id, [...(versions.get(row.stream_id) ?? []), row.version]);
+  return {
+    effects: effects.rows.length,
+    doubled: effects.rows.filter((row) => row.attempts > 1).length,
+    processed: Number(inbox.rows[0]?.processed ?? 0),
+    skips: Number(inbox.rows[0]?.skips ?? 0),
+    missing: expectedIds.filter((id) => !applied.has(id)),
+    outOfOrder: [...versions]
+      .filter(([, seen]) => seen.some((version, index) => version !== index + 1))
+      .map(([streamId, seen]) => ({ streamId, versions: seen })),
+  };
+}
+
+/** Number of effects of `consumer` so far. */
+export async function effectCount(pool: pg.Pool, schema: string, consumer: string): Promise<number> {
+  const result = await pool.query<{ count: string }>(`select count(*) as count from ${schema}.effects where consumer = $1`, [consumer]);
+  return Number(result.rows[0]?.count ?? 0);
+}
