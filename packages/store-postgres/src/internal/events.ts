@@ -1,0 +1,200 @@
+import {
+  type AppendOptions,
+  type AppendResult,
+  type EventMetadata,
+  type ExpectedVersion,
+  type NewEvent,
+  type Position,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  START,
+  uuidv7,
+  ValidationError,
+} from '@eventfold/core';
+import { checkAppendInput, jsonText } from './append-input.js';
+import { classifyError } from './classify-error.js';
+import type { Executor } from './executor.js';
+import type { AppendRow, EventRow, Statements } from './statements.js';
+
+/** Limits the event operations apply. */
+export interface EventLimits {
+  /** Largest data + metadata of one event, in UTF-8 bytes of their JSON. */
+  readonly maxEventBytes: number;
+  /** Most events one `readAll` call returns. */
+  readonly readBatchSize: number;
+}
+
+const EXPECTED_CODES: Readonly<Record<string, number>> = { any: -1, 'no-stream': -2, exists: -3 };
+const MAX_INT4 = 2_147_483_647;
+
+/** Turns a stored row into a recorded event. */
+export function recordedEvent(row: EventRow): RecordedEvent {
+  return {
+    id: row.event_id,
+    type: row.type,
+    schemaVersion: row.schema_version,
+    streamId: row.stream_id,
+    version: row.version,
+    position: BigInt(row.position),
+    data: JSON.parse(row.data),
+    metadata: JSON.parse(row.metadata) as EventMetadata,
+    recordedAt: new Date(Number(row.recorded_ms)),
+  };
+}
+
+function utf8Length(text: string): number {
+  // Each UTF-16 unit needs at most 3 bytes, so short texts skip the exact count.
+  return text.length * 3 <= 65_536 ? text.length * 3 : Buffer.byteLength(text, 'utf8');
+}
+
+/** Appends through the append function: one statement, one round trip, whatever the batch size. */
+export async function appendEvents(
+  executor: Executor,
+  sql: Statements,
+  limits: EventLimits,
+  streamId: string,
+  events: readonly NewEvent[],
+  options: AppendOptions | undefined,
+): Promise<AppendResult> {
+  const expected: ExpectedVersion = checkAppendInput(streamId, events, options);
+  const count = events.length;
+  const ids = new Array<string>(count);
+  const types = new Array<string>(count);
+  const schemaVersions = new Array<number>(count);
+  const dataTexts = new Array<string>(count);
+  const metadataTexts = new Array<string>(count);
+  for (let index = 0; index < count; index++) {
+    const event = events[index] as NewEvent;
+    const data = jsonText(event.data, ['events', index, 'data']);
+    const metadata = jsonText(event.metadata ?? {}, ['events', index, 'metadata']);
+    if (utf8Length(data) + utf8Length(metadata) > limits.maxEventBytes) {
+      const bytes = Buffer.byteLength(data, 'utf8') + Buffer.byteLength(metadata, 'utf8');
+      if (bytes > limits.maxEventBytes) {
+        throw new ValidationError('Event too large', [
+          {
+            message: `data and metadata take ${bytes} bytes of JSON, more than maxEventBytes (${limits.maxEventBytes})`,
+            path: ['events', index],
+          },
+        ]);
+      }
+    }
+    ids[index] = event.id ?? uuidv7();
+    types[index] = event.type;
+    schemaVersions[index] = event.schemaVersion ?? 1;
+    dataTexts[index] = data;
+    metadataTexts[index] = metadata;
+  }
+  const expectedCode = typeof expected === 'number' ? expected : (EXPECTED_CODES[expected] as number);
+
+  let rows: AppendRow[];
+  try {
+    rows = await executor.run<AppendRow>(sql.append, [
+      streamId,
+      expectedCode,
+      ids,
+      types,
+      `[${dataTexts.join(',')}]`,
+      `[${metadataTexts.join(',')}]`,
+      schemaVersions,
+    ]);
+  } catch (error) {
+    throw classifyError(error, { operation: 'append', streamId, expected });
+  }
+
+  const first = rows[0] as AppendRow;
+  if (first.repeated) {
+    const stored = rows.map((row) => recordedEvent({ ...row, stream_id: streamId } as EventRow));
+    const last = stored[stored.length - 1] as RecordedEvent;
+    return { streamId, version: last.version, position: last.position, events: stored };
+  }
+  const firstPosition = BigInt(first.position);
+  const recordedAt = Number(first.recorded_ms);
+  const recorded = new Array<RecordedEvent>(count);
+  for (let index = 0; index < count; index++) {
+    recorded[index] = {
+      id: ids[index] as string,
+      type: types[index] as string,
+      schemaVersion: schemaVersions[index] as number,
+      streamId,
+      version: first.version + index,
+      position: firstPosition + BigInt(index),
+      data: JSON.parse(dataTexts[index] as string),
+      metadata: JSON.parse(metadataTexts[index] as string) as EventMetadata,
+      recordedAt: new Date(recordedAt),
+    };
+  }
+  return { streamId, version: first.version + count - 1, position: firstPosition + BigInt(count - 1), events: recorded };
+}
+
+function naturalOption(value: unknown, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new ValidationError('Invalid read options', [{ message: `${name} must be an integer >= 0, got ${String(value)}`, path: [name] }]);
+  }
+  return value;
+}
+
+/** Reads one stream in version order, forward or backward. */
+export async function readStreamEvents(
+  executor: Executor,
+  sql: Statements,
+  streamId: string,
+  options: ReadStreamOptions,
+): Promise<RecordedEvent[]> {
+  const fromVersion = naturalOption(options.fromVersion, 'fromVersion');
+  const limit = naturalOption(options.limit, 'limit');
+  if (limit === 0) return [];
+  const backward = options.direction === 'backward';
+  const from = backward ? Math.min(fromVersion ?? MAX_INT4, MAX_INT4) : (fromVersion ?? 1);
+  try {
+    const rows = await executor.run<EventRow>(backward ? sql.readStreamBackward : sql.readStreamForward, [streamId, from, limit ?? null]);
+    return rows.map(recordedEvent);
+  } catch (error) {
+    throw classifyError(error, { operation: 'readStream', streamId });
+  }
+}
+
+function positionOption(value: unknown): Position {
+  if (value === undefined) return START;
+  if (typeof value !== 'bigint') {
+    throw new ValidationError('Invalid read options', [
+      { message: `after must be a bigint position, got ${typeof value}`, path: ['after'] },
+    ]);
+  }
+  return value < START ? START : value;
+}
+
+/** Reads the store-wide log after a position, up to the visibility horizon. */
+export async function readAllEvents(
+  executor: Executor,
+  sql: Statements,
+  limits: EventLimits,
+  options: ReadAllOptions,
+): Promise<RecordedEvent[]> {
+  const after = positionOption(options.after);
+  const limit = Math.min(naturalOption(options.limit, 'limit') ?? limits.readBatchSize, limits.readBatchSize);
+  const { categories, types } = options;
+  if (limit === 0 || categories?.length === 0 || types?.length === 0) return [];
+  const values: unknown[] = [
+    after.toString(),
+    limit,
+    categories === undefined ? null : [...categories],
+    types === undefined ? null : [...types],
+  ];
+  try {
+    return (await executor.run<EventRow>(sql.readAll, values)).map(recordedEvent);
+  } catch (error) {
+    throw classifyError(error, { operation: 'readAll' });
+  }
+}
+
+/** The newest position below the visibility horizon. */
+export async function readHeadPosition(executor: Executor, sql: Statements): Promise<Position> {
+  try {
+    const [row] = await executor.run<{ position: string }>(sql.headPosition, []);
+    return row === undefined ? START : BigInt(row.position);
+  } catch (error) {
+    throw classifyError(error, { operation: 'headPosition' });
+  }
+}

@@ -1,0 +1,29 @@
+import { describeEventStoreConformance } from '@eventfold/core/testing';
+import { postgresEventStore } from '@eventfold/store-postgres';
+import type pg from 'pg';
+import { dropSchema, freshSchema, requirePostgresUrl, setupOrFailEach, testPool } from '../test/support.js';
+
+// The core conformance suite against the real server, in a fresh schema dropped at the end.
+// Property laws run at 0.2 of their in-memory defaults: each run is several round trips.
+const schema = freshSchema('contract');
+let pool: pg.Pool | undefined;
+
+setupOrFailEach(async () => {
+  await requirePostgresUrl();
+});
+
+describeEventStoreConformance(
+  'postgresEventStore',
+  async () => {
+    pool ??= await testPool({ max: 20 });
+    return postgresEventStore({ pool, schema });
+  },
+  {
+    numRunsScale: 5,
+    concurrency: 16,
+    teardown: async () => {
+      await pool?.end();
+      await dropSchema(schema);
+    },
+  },
+);
