@@ -15,6 +15,11 @@ export interface RejectionRecording<Input> {
    * (never a password). Return `undefined` to record nothing for this rejection.
    */
   toEvent: (error: Error, input: Partial<Input> | unknown) => NewEvent | undefined;
+  /**
+   * Called when recording a rejection fails. The caller still gets the original rejection, never
+   * the recording's error. @defaultValue emits a process warning
+   */
+  onError?: (error: unknown) => void;
 }
 
 /** Options of {@link commandHandler}. */
@@ -64,7 +69,18 @@ export function commandHandler<S extends Schema, State, Command>(options: Comman
     const event = rejections.toEvent(error, input);
     if (event === undefined) return;
     const withMetadata = metadata === undefined ? event : { ...event, metadata: { ...metadata, ...event.metadata } };
-    await rejections.store.append(rejections.streamId(error, input), [withMetadata]);
+    try {
+      await rejections.store.append(rejections.streamId(error, input), [withMetadata]);
+    } catch (recordingError) {
+      // The rejection is what the caller must see; a failed record of it is only reported.
+      const report =
+        rejections.onError ??
+        ((failure: unknown) =>
+          process.emitWarning(`[@eventfold/core] Recording a rejected ${name} failed: ${String(failure)}`, {
+            code: 'EVENTFOLD_REJECTION',
+          }));
+      report(recordingError);
+    }
   }
 
   return async (input, handlerOptions = {}) => {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { type AccountCommand, account, InsufficientFunds } from '../test/fixtures.js';
 import { commandHandler } from './command-handler.js';
@@ -72,5 +72,22 @@ describe('commandHandler', () => {
     expect(JSON.stringify(store.allEvents(), (_key, value) => (typeof value === 'bigint' ? String(value) : value))).not.toContain(
       'hunter2',
     );
+  });
+});
+
+describe('commandHandler rejection recording failures', () => {
+  it('still throws the original rejection and reports the recording failure', async () => {
+    const store = inMemoryEventStore();
+    const failing = { ...store, append: async () => Promise.reject(new Error('store down')) };
+    const onError = vi.fn();
+    const handler = commandHandler({
+      schema: input,
+      repository: repository(account, { store }),
+      aggregateId: (valid) => valid.accountId,
+      toCommand: (valid): AccountCommand => ({ type: 'withdraw', amount: valid.amount }),
+      rejections: { store: failing, streamId: () => 'rejections-1', toEvent: () => ({ type: 'withdrawal.rejected', data: {} }), onError },
+    });
+    await expect(handler({ accountId: 'a1', amount: 4 })).rejects.toBeInstanceOf(InsufficientFunds);
+    expect(onError).toHaveBeenCalledWith(expect.objectContaining({ message: 'store down' }));
   });
 });

@@ -1,3 +1,4 @@
+import type { CheckpointStore } from './checkpoint-store.js';
 import { ConfigurationError } from './errors.js';
 import type { RecordedEvent } from './event.js';
 import type { EventStore } from './event-store.js';
@@ -16,6 +17,12 @@ export interface ProjectionOptions {
   name: string;
   store: EventStore;
   handlers: ProjectionHandlers;
+  /**
+   * Where the projection keeps its checkpoint. Keep it with the read model: a read model in
+   * memory needs its checkpoint in memory too, or a restart would skip the events it lost.
+   * @defaultValue `store.checkpoints`
+   */
+  checkpoints?: CheckpointStore;
   /** Events read and handled per batch (and per checkpoint write). @defaultValue 100 */
   batchSize?: number;
   /** Longest idle wait between passes when the store gives no append signal. @defaultValue 1_000 */
@@ -90,10 +97,11 @@ export function projection(options: ProjectionOptions): Projection {
         code: 'EVENTFOLD_PROJECTION',
       }));
   const checkpointName = `projection:${name}`;
+  const checkpoints = options.checkpoints ?? store.checkpoints;
   const exclusive = mutex();
 
   async function handleBatch(): Promise<{ read: number; handled: number; checkpoint: Position }> {
-    const after = (await store.checkpoints.get(checkpointName)) ?? START;
+    const after = (await checkpoints.get(checkpointName)) ?? START;
     const events = await store.readAll({ after, limit: batchSize });
     const last = events[events.length - 1];
     if (last === undefined) return { read: 0, handled: 0, checkpoint: after };
@@ -106,7 +114,7 @@ export function projection(options: ProjectionOptions): Projection {
         await handler(event);
         handled++;
       }
-      await store.checkpoints.put(checkpointName, last.position);
+      await checkpoints.put(checkpointName, last.position);
     });
     return { read: events.length, handled, checkpoint: last.position };
   }
@@ -152,7 +160,7 @@ export function projection(options: ProjectionOptions): Projection {
       try {
         return await exclusive(async () => {
           await options.reset?.();
-          await store.checkpoints.delete(checkpointName);
+          await checkpoints.delete(checkpointName);
           return drain();
         });
       } finally {
@@ -160,7 +168,7 @@ export function projection(options: ProjectionOptions): Projection {
       }
     },
     async lag() {
-      const [head, checkpoint] = await Promise.all([store.headPosition(), store.checkpoints.get(checkpointName)]);
+      const [head, checkpoint] = await Promise.all([store.headPosition(), checkpoints.get(checkpointName)]);
       const behind = head - (checkpoint ?? START);
       return behind > 0n ? behind : 0n;
     },

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isConfigurationError } from './errors.js';
 import type { RecordedEvent } from './event.js';
 import { eventually } from './internal/transport-law-kit.js';
+import { inMemoryCheckpointStore } from './memory/in-memory-checkpoint-store.js';
 import { inMemoryEventStore } from './memory/in-memory-event-store.js';
 import { projection } from './projection.js';
 
@@ -141,5 +142,24 @@ describe('projection', () => {
       expect(isConfigurationError(caught)).toBe(true);
       expect(String(caught)).toMatch(message);
     }
+  });
+});
+
+describe('projection checkpoints option', () => {
+  it('keeps the checkpoint where it is told, not in the store', async () => {
+    const store = inMemoryEventStore();
+    await store.append('thing-1', [{ type: 'thing.made', data: {} }]);
+    const ownCheckpoints = inMemoryCheckpointStore();
+    const seen: string[] = [];
+    const things = projection({
+      name: 'things',
+      store,
+      checkpoints: ownCheckpoints,
+      handlers: { 'thing.made': async (event) => void seen.push(event.id) },
+    });
+    await things.runOnce();
+    expect(seen).toHaveLength(1);
+    expect(await ownCheckpoints.get('projection:things')).toBe(1n);
+    expect(await store.checkpoints.get('projection:things')).toBeUndefined();
   });
 });
