@@ -21,7 +21,7 @@ export type {
   KafkaProducerConfig,
   KafkaRetryOptions,
 } from './kafka-client.js';
-export type { KafkaSubscription } from './kafka-subscription.js';
+export type { KafkaSubscribeOptions, KafkaSubscription } from './kafka-subscription.js';
 export type {
   EnsureKafkaTopicsOptions,
   KafkaCompression,
@@ -31,3 +31,5 @@ export type {
   KafkaTransportOptions,
 } from './kafka-transport.js';
 export { kafkaTransport } from './kafka-transport.js';
+export type { SequencedConsumer, SequencedConsumerOptions, SequencedConsumerStats } from './sequenced-consumer.js';
+export { sequencedConsumer } from './sequenced-consumer.js';

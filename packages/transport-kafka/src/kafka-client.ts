@@ -119,6 +119,7 @@ export interface KafkaAdmin {
     groupId: string;
     topics: string[];
   }): Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>;
+  deleteGroups(groupIds: string[]): Promise<unknown>;
 }
 
 /** What this package needs of a kafkajs `Kafka` instance. */

@@ -1,4 +1,4 @@
-import type { Subscription } from '@eventfold/core';
+import type { SubscribeOptions, Subscription } from '@eventfold/core';
 
 /**
  * A subscription of the Kafka transport: the `Subscription` port, plus flow control.
@@ -15,4 +15,14 @@ export interface KafkaSubscription extends Subscription {
   resume(): void;
   /** True between `pause()` and `resume()`. */
   readonly paused: boolean;
+}
+
+/** Options of `KafkaTransport.subscribe`: the port's, plus Kafka-only hooks. */
+export interface KafkaSubscribeOptions extends SubscribeOptions {
+  /**
+   * Called (synchronously, from kafkajs) each time this member joins the group, with the
+   * partitions it now owns. Batches of the new assignment may already be on their way: use it to
+   * mark state stale, not to load it.
+   */
+  onAssignment?: (assignment: readonly { readonly topic: string; readonly partitions: readonly number[] }[]) => void;
 }

@@ -117,6 +117,25 @@ describe('topics', () => {
   });
 });
 
+describe('readTopic', () => {
+  it('reads a topic to its end in partition and offset order, all of it again on every call, and a missing topic as []', async () => {
+    const transport = await transportFor();
+    const topic = await topicWith(transport, 'read');
+    const sent = keyed(30, 7);
+    await transport.publish(topic, sent);
+    const read = await transport.readTopic(topic);
+    expect(read).toHaveLength(30);
+    expect(read.map((message) => [message.partition, Number(message.offset)])).toEqual(
+      [...read]
+        .map((message) => [message.partition, Number(message.offset)])
+        .sort((a, b) => (a[0] as number) - (b[0] as number) || (a[1] as number) - (b[1] as number)),
+    );
+    expect(new Set(read.map(textOf))).toEqual(new Set(sent.map((message) => JSON.stringify(message.value))));
+    expect(await transport.readTopic(topic)).toHaveLength(30);
+    expect(await transport.readTopic(freshName('never-created'))).toEqual([]);
+  });
+});
+
 describe('publish', () => {
   it('rejects a publish with one bad message as a whole, before sending anything', async () => {
     const transport = await transportFor();

@@ -1,12 +1,13 @@
-import type { OutgoingMessage, SubscribeOptions, Transport } from '@eventfold/core';
+import type { IncomingMessage, OutgoingMessage, Transport } from '@eventfold/core';
 import { Kafka, Partitioners } from 'kafkajs';
 import { classifyKafkaError } from './internal/classify-error.js';
 import { type ConsumerSettings, startGroupMember } from './internal/group-member.js';
 import { toKafkaMessages } from './internal/messages.js';
 import { assertTopicName, configurationError, integerOption, nameOption, topicsOption } from './internal/options.js';
+import { readTopic } from './internal/read-topic.js';
 import { type TopicAdmin, type TopicSpec, topicAdmin } from './internal/topic-admin.js';
 import type { KafkaClient, KafkaProducer, KafkaRetryOptions } from './kafka-client.js';
-import type { KafkaSubscription } from './kafka-subscription.js';
+import type { KafkaSubscribeOptions, KafkaSubscription } from './kafka-subscription.js';
 
 export type { TopicSpec as KafkaTopicSpec } from './internal/topic-admin.js';
 
@@ -69,13 +70,20 @@ export interface EnsureKafkaTopicsOptions {
 
 /** The Kafka transport: the `Transport` port, topic administration and the raw client. */
 export interface KafkaTransport extends Transport {
-  subscribe(options: SubscribeOptions): Promise<KafkaSubscription>;
+  subscribe(options: KafkaSubscribeOptions): Promise<KafkaSubscription>;
   /**
    * Creates the topics that do not exist yet; for those that do, checks the partition count
    * when one is given. Never adds partitions: that would move keys and break per-stream order.
    * @throws `ConfigurationError` when a topic exists with another partition count.
    */
   ensureTopics(topics: readonly TopicSpec[], options?: EnsureKafkaTopicsOptions): Promise<void>;
+  /**
+   * Every message of a topic, up to its end at the time of the call, in partition and offset
+   * order; `[]` for a missing topic. Reads through a throw-away consumer group, so it is slow to
+   * start (a group join) and holds everything in memory: meant for small topics such as
+   * dead-letter topics, for tools and tests.
+   */
+  readTopic(topic: string): Promise<IncomingMessage[]>;
   /** The kafkajs client underneath (the escape hatch): the one passed as `kafka`, or the one created from `brokers`. */
   readonly client: KafkaClient;
 }
@@ -182,7 +190,7 @@ export function kafkaTransport(options: KafkaTransportOptions): KafkaTransport {
       }
     },
 
-    async subscribe(subscribeOptions: SubscribeOptions): Promise<KafkaSubscription> {
+    async subscribe(subscribeOptions: KafkaSubscribeOptions): Promise<KafkaSubscription> {
       assertOpen();
       const group = nameOption(subscribeOptions?.group, 'group');
       const topicNames = topicsOption(subscribeOptions.topics, 'pass the topics to consume');
@@ -211,6 +219,12 @@ export function kafkaTransport(options: KafkaTransportOptions): KafkaTransport {
         ? (specs ?? []).flatMap((spec) => [spec, { ...spec, topic: `${spec?.topic}${DEAD_LETTER_SUFFIX}` }])
         : specs;
       await topics.ensureTopics(all);
+    },
+
+    async readTopic(topic: string): Promise<IncomingMessage[]> {
+      assertOpen();
+      assertTopicName(topic);
+      return readTopic(client, topics, topic, settings.maxWaitTimeInMs);
     },
 
     async close() {

@@ -1,6 +1,6 @@
-import type { IncomingMessage, PartitionLag, SubscribeOptions } from '@eventfold/core';
+import type { IncomingMessage, PartitionLag } from '@eventfold/core';
 import type { KafkaClient, KafkaConsumer, KafkaEachBatchPayload, KafkaRetryOptions } from '../kafka-client.js';
-import type { KafkaSubscription } from '../kafka-subscription.js';
+import type { KafkaSubscribeOptions, KafkaSubscription } from '../kafka-subscription.js';
 import { classifyKafkaError, isRebalanceError } from './classify-error.js';
 import { toIncomingMessage } from './messages.js';
 import { partitionPauses } from './partition-pauses.js';
@@ -48,7 +48,7 @@ const MAX_RESTART_DELAY_MS = 30_000;
  */
 export async function startGroupMember(
   deps: GroupMemberDeps,
-  options: SubscribeOptions & { topics: string[] },
+  options: KafkaSubscribeOptions & { topics: string[] },
 ): Promise<KafkaSubscription> {
   const { client, topicAdmin, settings } = deps;
   const { group, topics, handler } = options;
@@ -156,6 +156,11 @@ export async function startGroupMember(
     assignment = new Map(Object.entries(event.payload.memberAssignment));
     rebalancing = false;
     pauses.reapply();
+    try {
+      options.onAssignment?.([...assignment].map(([topic, partitions]) => ({ topic, partitions: [...partitions] })));
+    } catch (error) {
+      report(error);
+    }
   });
   consumer.on('consumer.crash', (event) => {
     assignment = new Map();
