@@ -31,6 +31,7 @@ export interface MongoIndexSpecLike {
 /** A `Collection`. */
 export interface MongoCollectionLike {
   insertOne(document: MongoDocument): Promise<unknown>;
+  insertMany(documents: MongoDocument[], options?: { ordered?: boolean }): Promise<unknown>;
   findOne(filter: MongoDocument, options?: MongoFindOptionsLike): Promise<MongoDocument | null>;
   find(filter: MongoDocument, options?: MongoFindOptionsLike): MongoCursorLike;
   replaceOne(filter: MongoDocument, replacement: MongoDocument, options?: { upsert?: boolean }): Promise<unknown>;

@@ -15,11 +15,13 @@ import { createMongoEventStore } from './internal/create-store.js';
 const database = freshDatabase('ordering');
 const clients: MongoClient[] = [];
 
-// The internal factory is the public one plus test hooks.
-async function store(hooks?: Parameters<typeof createMongoEventStore>[1]): Promise<MongoEventStore> {
+// The internal factory is the public one plus test hooks. These tests are about order, not about
+// how long a starved writer keeps trying (30 s by default), so they let writers try for longer: on
+// FerretDB every retry re-reads by scanning the collection, and the readers below scan it nonstop.
+async function store(settings: Parameters<typeof createMongoEventStore>[1] = {}): Promise<MongoEventStore> {
   const client = await testClient({ maxPoolSize: 8 });
   clients.push(client);
-  return createMongoEventStore({ client, database }, hooks);
+  return createMongoEventStore({ client, database }, { contentionTimeoutMs: 100_000, ...settings });
 }
 
 /** Follows the log like a subscriber: reads pages after the last position it saw until told to stop and a page comes back empty. */
@@ -90,9 +92,11 @@ describe('store-wide order without transactions', () => {
       }
     };
     try {
+      // Several writers per store object, so each process also groups appends into one ordered
+      // insert — which another process can break in the middle.
       await Promise.all([
-        ...slow.map((target, index) => writer(target, `slow${index}`, 15, 0)),
-        ...fast.map((target, index) => writer(target, `fast${index}`, 40, 4)),
+        ...slow.flatMap((target, index) => [0, 1].map((n) => writer(target, `slow${index}w${n}`, 10, 0))),
+        ...fast.flatMap((target, index) => [0, 1, 2].map((n) => writer(target, `fast${index}w${n}`, 20, 4))),
       ]);
     } finally {
       writing = false;

@@ -11,7 +11,7 @@ import { MongoClient } from 'mongodb';
 import { classifyMongoError } from '../classify-error.js';
 import type { MongoClientLike, MongoDbLike } from '../mongo-client-like.js';
 import type { MongoEventStore, MongoEventStoreOptions } from '../mongo-event-store.js';
-import { type AppendHooks, appendEvents } from './append.js';
+import { Appender, type AppendHooks } from './append.js';
 import { AppendNotifier } from './append-notifier.js';
 import { MAX_BSON_DOCUMENT_BYTES } from './bson-size.js';
 import { mongoCheckpointStore } from './checkpoint-store.js';
@@ -20,7 +20,6 @@ import { mongoInbox } from './inbox.js';
 import { mongoLeaseStore } from './lease-store.js';
 import { PositionChain } from './position-chain.js';
 import { readAllEvents, readStreamEvents } from './read.js';
-import { SerialQueue } from './serial-queue.js';
 import { mongoSnapshotStore } from './snapshot-store.js';
 import { StreamHeads } from './stream-heads.js';
 
@@ -114,17 +113,16 @@ export function createMongoEventStore(options: MongoEventStoreOptions, settings:
     if (autoIndex) await ensure();
   }
 
-  const appendContext = {
+  const appender = new Appender({
     commits: collections.commits,
     chain,
     heads,
-    queue: new SerialQueue(),
     now,
     maxDocumentBytes: settings.maxDocumentBytes ?? MAX_BSON_DOCUMENT_BYTES - DOCUMENT_MARGIN_BYTES,
     contentionTimeoutMs: settings.contentionTimeoutMs ?? 30_000,
     hooks: settings.hooks ?? {},
     appended: () => notifier.appended(),
-  };
+  });
   const readContext = { commits: collections.commits, chain, heads, maxPageSize };
 
   return {
@@ -133,7 +131,7 @@ export function createMongoEventStore(options: MongoEventStoreOptions, settings:
     database: db,
     async append(streamId: string, events: readonly NewEvent[], appendOptions?: AppendOptions) {
       await ready();
-      return appendEvents(appendContext, streamId, events, appendOptions);
+      return appender.append(streamId, events, appendOptions);
     },
     async readStream(streamId: string, readOptions?: ReadStreamOptions) {
       await ready();

@@ -1,6 +1,6 @@
 import { START } from '@eventfold/core';
 import type { MongoCollectionLike } from '../mongo-client-like.js';
-import { toBigInt } from './commit-document.js';
+import { positionKey, toBigInt } from './commit-document.js';
 
 // How many commits a refresh walks one by one (a point lookup each) before it asks for the last
 // commit with one sorted query instead.
@@ -52,7 +52,7 @@ export class PositionChain {
     if (this.known !== undefined) {
       let end = this.known;
       for (let probe = 0; probe < MAX_PROBES; probe++) {
-        const next = await this.commits.findOne({ _id: end + 1n }, { projection: { l: 1 } });
+        const next = await this.commits.findOne({ _id: positionKey(end + 1n) }, { projection: { l: 1 } });
         if (next === null) {
           this.observe(end);
           return end;

@@ -1,7 +1,7 @@
 import { type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, START } from '@eventfold/core';
 import { classifyMongoError } from '../classify-error.js';
 import type { MongoCollectionLike, MongoDocument } from '../mongo-client-like.js';
-import { decodeCommit, recordedEvent } from './commit-document.js';
+import { decodeCommit, firstPosition, recordedEvent } from './commit-document.js';
 import type { PositionChain } from './position-chain.js';
 import type { StreamHeads } from './stream-heads.js';
 
@@ -81,8 +81,9 @@ export async function readAllEvents(context: ReadContext, options: ReadAllOption
     commits: for await (const raw of cursor) {
       const commit = decodeCommit(raw);
       context.chain.observe(commit.l);
+      const first = firstPosition(commit);
       for (let index = 0; index < commit.ids.length; index++) {
-        if (commit._id + BigInt(index) <= after) continue;
+        if (first + BigInt(index) <= after) continue;
         if (types !== undefined && !types.has(commit.t[index] as string)) continue;
         events.push(recordedEvent(commit, index));
         if (events.length >= limit) break commits;
