@@ -1,4 +1,4 @@
-import { consumer, inMemoryEventStore, messageToEvent, relay } from '@eventfold/core';
+import { consumer, messageToEvent, relay } from '@eventfold/core';
 import type { KafkaTransport } from '@eventfold/transport-kafka';
 import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import {
   freshSchema,
   pipelineInbox,
   pipelinePool,
+  pipelineStore,
   scenarioEvents,
   summarise,
 } from '../test/pipeline.js';
@@ -26,7 +27,7 @@ import {
 } from '../test/support.js';
 
 // Failure test 1 (and the order law, 5): the broker stops and starts again while events are being
-// appended, relayed and consumed. Every event must take effect exactly once, in stream order.
+// appended to the PostgreSQL event store, relayed and consumed. Every event must take effect exactly once, in stream order.
 // EVENTFOLD_KAFKA_RESTART_EVENTS scales the run (default 10,000 events over 200 streams).
 
 const EVENTS = Number(process.env.EVENTFOLD_KAFKA_RESTART_EVENTS ?? 10_000);
@@ -81,7 +82,7 @@ describe('pipeline through a broker restart', () => {
       { deadLetters: true },
     );
 
-    const store = inMemoryEventStore();
+    const store = pipelineStore(db, schema);
     const events = scenarioEvents(EVENTS, STREAMS);
     const name = 'restart-consumer';
     const inbox = pipelineInbox(db, schema);
@@ -137,6 +138,7 @@ describe('pipeline through a broker restart', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const stats = projector.stats();
     await projector.stop();
+    await store.close();
 
     const summary = await summarise(
       db,

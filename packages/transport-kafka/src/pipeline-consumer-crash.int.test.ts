@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { inMemoryEventStore, relay } from '@eventfold/core';
+import { relay } from '@eventfold/core';
 import type { KafkaTransport } from '@eventfold/transport-kafka';
 import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import {
   effectCount,
   freshSchema,
   pipelinePool,
+  pipelineStore,
   scenarioEvents,
   summarise,
 } from '../test/pipeline.js';
@@ -83,11 +84,12 @@ describe('pipeline through consumer crashes', () => {
       ],
       { deadLetters: true },
     );
-    const store = inMemoryEventStore();
+    const store = pipelineStore(db, schema);
     const events = scenarioEvents(EVENTS, STREAMS);
     await appendScenario(store, events, 50);
     const outbox = relay({ store, transport: relaySide, routes: { user: users, registration: registrations }, batchSize: 500 });
     expect((await outbox.runOnce()).published).toBe(EVENTS);
+    await store.close();
 
     const name = 'crashing-consumer';
     const env = {

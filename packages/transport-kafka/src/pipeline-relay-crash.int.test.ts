@@ -4,13 +4,14 @@ import type { KafkaTransport } from '@eventfold/transport-kafka';
 import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  appendScenario,
   createPipelineSchema,
   dropPipelineSchema,
   effectCount,
   freshSchema,
-  pipelineCheckpoints,
   pipelineInbox,
   pipelinePool,
+  pipelineStore,
   scenarioEvents,
   summarise,
 } from '../test/pipeline.js';
@@ -26,8 +27,9 @@ import {
   type Worker,
 } from '../test/support.js';
 
-// Failure test 2 (and the order law, 5): the relay runs in a child process that is SIGKILLed at
-// random points of its publish/checkpoint cycle, then restarted. No event may go missing; the
+// Failure test 2 (and the order law, 5): events are appended to the PostgreSQL event store while
+// the relay, in a child process, is SIGKILLed at random points of its read/publish/checkpoint
+// cycle and restarted (taking over once the dead one's lease lapses). No event may go missing; the
 // batches it re-publishes reach the consumer as duplicates, which its inbox skips.
 // EVENTFOLD_KAFKA_RELAY_EVENTS scales the run (default 10,000 events over 200 streams).
 
@@ -95,37 +97,54 @@ describe('pipeline through relay crashes', () => {
     });
     await projector.start();
 
-    const checkpoints = pipelineCheckpoints(db, schema);
+    const store = pipelineStore(db, schema);
+    const events = scenarioEvents(EVENTS, STREAMS);
     const env = {
       DATABASE_URL: databaseUrl,
       KAFKA_BROKERS: brokers.join(','),
       PIPELINE_SCHEMA: schema,
-      EVENTS: String(EVENTS),
-      STREAMS: String(STREAMS),
       USERS_TOPIC: users,
       REGISTRATIONS_TOPIC: registrations,
       RELAY_BATCH: '50',
     };
     const started = Date.now();
-    const killedAt: string[] = [];
+    // Appends run throughout (about 2,000 a second, 50 at a time), so every relay has work to be killed in.
+    const appending = (async () => {
+      for (let start = 0; start < events.length; start += 250) {
+        await appendScenario(store, events.slice(start, start + 250), 50);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    const killedAfter: string[] = [];
     for (let kill = 0; kill < KILLS; kill++) {
       const relayProcess = startWorker(worker, env);
       workers.push(relayProcess);
-      // A random checkpoint within this kill's share of the log, then a random few milliseconds
-      // more, so the kill lands anywhere in the read → publish → checkpoint cycle.
-      const target = BigInt(Math.floor(((kill + Math.random()) / KILLS) * EVENTS * 0.9));
+      // Let it move its checkpoint a random number of times (it relays only once it holds the
+      // lease), then a random few milliseconds more: the kill lands anywhere in its cycle.
+      const moves = 1 + Math.floor(Math.random() * 8);
+      let seen = await store.checkpoints.get('relay:outbox');
+      let moved = 0;
       await waitFor(
-        `the relay passes position ${target}`,
+        `the relay moves its checkpoint ${moves} times`,
         60_000,
-        async () => ((await checkpoints.get('relay:outbox')) ?? 0n) >= target || relayProcess.child.exitCode !== null,
+        async () => {
+          const now = await store.checkpoints.get('relay:outbox');
+          if (now !== seen) {
+            moved++;
+            seen = now;
+          }
+          return moved >= moves || relayProcess.child.exitCode !== null;
+        },
         5,
       );
       await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 20)));
       const ended = await relayProcess.kill();
-      killedAt.push(`${(await checkpoints.get('relay:outbox')) ?? 0n}:${String(ended)}`);
+      killedAfter.push(`${moves}:${String(ended)}`);
       if (ended !== 'SIGKILL') throw new Error(`the relay ended before it was killed (${String(ended)}):\n${relayProcess.output()}`);
     }
-    const last = startWorker(worker, env);
+    await appending;
+    const appendedMs = Date.now() - started;
+    const last = startWorker(worker, { ...env, RUN_ONCE: '1' });
     workers.push(last);
     expect(await last.exited, last.output()).toBe(0);
 
@@ -138,16 +157,17 @@ describe('pipeline through relay crashes', () => {
     const totalMs = Date.now() - started;
     const stats = projector.stats();
     await projector.stop();
+    await store.close();
 
     const summary = await summarise(
       db,
       schema,
       name,
-      scenarioEvents(EVENTS, STREAMS).map(({ event }) => event.id as string),
+      events.map(({ event }) => event.id as string),
     );
     console.info(
-      `[relay crash] ${EVENTS} events, ${STREAMS} streams, relay killed ${KILLS} times at checkpoint:signal ${killedAt.join(', ')}; ` +
-        `all applied after ${totalMs} ms; messages in Kafka ${published} (${published - EVENTS} re-published); ` +
+      `[relay crash] ${EVENTS} events, ${STREAMS} streams, appended within ${appendedMs} ms; relay killed ${KILLS} times ` +
+        `(after checkpoint moves:signal ${killedAfter.join(', ')}); all applied after ${totalMs} ms; messages in Kafka ${published} (${published - EVENTS} re-published); ` +
         `inbox skips ${summary.skips}, processed ${summary.processed}, effects ${summary.effects}, doubled ${summary.doubled}, ` +
         `consumer stats ${JSON.stringify(stats)}`,
     );

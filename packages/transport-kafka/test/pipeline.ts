@@ -1,5 +1,5 @@
 /**
- * The pipeline the failure tests run: a source store → relay → Kafka → core's idempotent consumer
+ * The pipeline the failure tests run: the PostgreSQL event store → relay → Kafka → core's idempotent consumer
  * → an effect table in PostgreSQL with a unique key.
  *
  * The consumer's inbox and its effect commit in ONE PostgreSQL transaction (plain `pg`; the
@@ -8,12 +8,13 @@
  * if anything ever applied an effect twice, the table would show it. Each effect row also gets a
  * sequence number at apply time, so the order in which a stream's events took effect can be checked.
  *
- * Processes share nothing but PostgreSQL and Kafka: the relay and consumer workers (child
- * processes that the tests SIGKILL) use these same helpers.
+ * The source is `@eventfold/store-postgres`. Processes share nothing but PostgreSQL and Kafka: the
+ * relay and consumer workers (child processes that the tests SIGKILL) use these same helpers.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
-import type { CheckpointStore, EventStore, Inbox, InboxOutcome, NewEvent, RecordedEvent } from '@eventfold/core';
+import type { EventStore, Inbox, InboxOutcome, NewEvent, RecordedEvent } from '@eventfold/core';
+import { type PostgresEventStore, postgresEventStore } from '@eventfold/store-postgres';
 import pg from 'pg';
 
 /** A schema of its own per suite, dropped at the end. */
@@ -44,7 +45,7 @@ export async function createPipelineSchema(pool: pg.Pool, schema: string): Promi
 }
 
 export async function dropPipelineSchema(pool: pg.Pool, schema: string): Promise<void> {
-  await pool.query(`drop schema if exists ${schema} cascade`);
+  await pool.query(`drop schema if exists ${schema} cascade; drop schema if exists ${storeSchemaOf(schema)} cascade`);
 }
 
 /** The inbox and the effect, sharing one transaction per message. */
@@ -99,29 +100,16 @@ export function pipelineInbox(pool: pg.Pool, schema: string): PipelineInbox {
   };
 }
 
-/** A checkpoint store in PostgreSQL, so a relay restarted in a new process resumes where the killed one left off. */
-export function pipelineCheckpoints(pool: pg.Pool, schema: string): CheckpointStore {
-  return {
-    async get(name) {
-      const result = await pool.query<{ position: string }>(`select position from ${schema}.checkpoints where name = $1`, [name]);
-      const position = result.rows[0]?.position;
-      return position === undefined ? undefined : BigInt(position);
-    },
-    async put(name, position) {
-      await pool.query(
-        `insert into ${schema}.checkpoints (name, position) values ($1, $2) on conflict (name) do update set position = excluded.position`,
-        [name, position.toString()],
-      );
-    },
-    async delete(name) {
-      await pool.query(`delete from ${schema}.checkpoints where name = $1`, [name]);
-    },
-  };
+/**
+ * The event store of a pipeline: `@eventfold/store-postgres` in a schema of its own beside the
+ * pipeline's tables, so relays in other processes share its log, checkpoints and leases.
+ */
+export function pipelineStore(pool: pg.Pool, schema: string): PostgresEventStore {
+  return postgresEventStore({ pool, schema: storeSchemaOf(schema) });
 }
 
-/** The store with some of its side stores replaced (the relay reads checkpoints and leases through the store). */
-export function withSideStores(store: EventStore, sides: { checkpoints?: CheckpointStore }): EventStore {
-  return { ...store, ...sides };
+function storeSchemaOf(schema: string): string {
+  return `${schema}_es`;
 }
 
 /** A UUID-shaped id that is the same in every process for the same number. */
