@@ -2,25 +2,20 @@ import {
   type AppendOptions,
   type AppendResult,
   ConcurrencyError,
-  DuplicateEventError,
   type ExpectedVersion,
   type NewEvent,
-  type RecordedEvent,
   StoreUnavailableError,
-  ValidationError,
 } from '@eventfold/core';
 import { classifyMongoError, duplicateKeyIndex, mongoErrorKind } from '../classify-error.js';
 import type { MongoCollectionLike, MongoDocument } from '../mongo-client-like.js';
+import { commitSize, findStoredEvents, readStreamHead, repeatOf, trustedBase } from './append-checks.js';
 import { checkAppendInput, satisfiesExpectedVersion } from './append-input.js';
-import { documentBytes } from './bson-size.js';
 import {
   type CommitDocument,
   commitDocument,
-  decodeCommit,
   firstPosition,
   type PreparedEvent,
   prepareEvents,
-  recordedEvent,
   recordedEvents,
 } from './commit-document.js';
 import type { PositionChain } from './position-chain.js';
@@ -70,45 +65,6 @@ interface Pending {
   reject(error: unknown): void;
 }
 
-function sizeOf(streamId: string, events: readonly PreparedEvent[], limit: number): number {
-  // Worst case for the numeric fields (versions written as doubles), so the estimate never undershoots.
-  const bytes = documentBytes(commitDocument(streamId, 2 ** 40, 2n ** 62n, events, new Date(0)) as unknown as MongoDocument);
-  if (bytes > limit) {
-    throw new ValidationError('[@eventfold/store-mongo] Append too large', [
-      {
-        message: `an append is stored as one document, and this one would take ${bytes} bytes; the limit is ${limit} bytes (the server's 16 MiB document limit less room for the store's fields). Split the events over several appends, or keep large payloads outside the store`,
-        path: ['events'],
-      },
-    ]);
-  }
-  return bytes;
-}
-
-/** A version the stream is known to have a commit ending at, so an insert right after it is safe to try without reading the stream. */
-function trustedBase(expected: ExpectedVersion, cached: number | undefined): number | undefined {
-  if (expected === 'no-stream' || expected === 0) return 0;
-  if (expected === 'any') return cached;
-  if (expected === 'exists') return cached !== undefined && cached > 0 ? cached : undefined;
-  return cached === expected ? cached : undefined;
-}
-
-/** The original result when every id is stored, in order, at consecutive versions of this stream; a `DuplicateEventError` when only some are. */
-function repeatOf(streamId: string, events: readonly PreparedEvent[], stored: Map<string, RecordedEvent>): AppendResult | undefined {
-  const found = events.map((event) => stored.get(event.id));
-  if (found.every((event) => event === undefined)) return undefined;
-  const first = found[0];
-  const samePlace =
-    first !== undefined &&
-    found.every((event, index) => event !== undefined && event.streamId === streamId && event.version === first.version + index);
-  if (samePlace) {
-    const recorded = found as RecordedEvent[];
-    const last = recorded[recorded.length - 1] as RecordedEvent;
-    return { streamId, version: last.version, position: last.position, events: recorded };
-  }
-  const clash = found.findIndex((event) => event !== undefined);
-  throw new DuplicateEventError(events[clash]?.id as string, streamId);
-}
-
 /** The index in an ordered insert of the document that failed, and the error of that document. */
 function failedWrite(error: unknown): { index: number; error: unknown } {
   const lists = [
@@ -149,7 +105,7 @@ export class Appender {
   append(streamId: string, events: readonly NewEvent[], options: AppendOptions | undefined): Promise<AppendResult> {
     const expected = checkAppendInput(streamId, events, options);
     const prepared = prepareEvents(events);
-    const bytes = sizeOf(streamId, prepared, this.context.maxDocumentBytes);
+    const bytes = commitSize(streamId, prepared, this.context.maxDocumentBytes);
     return new Promise<AppendResult>((resolve, reject) => {
       this.waiting.push({
         streamId,
@@ -358,8 +314,8 @@ export class Appender {
     try {
       let base = pending.headStale ? undefined : trustedBase(expected, this.context.heads.get(streamId));
       const [head, stored] = await Promise.all([
-        base === undefined ? this.readHead(streamId) : undefined,
-        pending.lookUpIds ? this.findStored(pending.events) : undefined,
+        base === undefined ? readStreamHead(this.context.commits, this.context.heads, streamId) : undefined,
+        pending.lookUpIds ? findStoredEvents(this.context.commits, pending.events) : undefined,
       ]);
       if (stored !== undefined) {
         const repeat = repeatOf(streamId, pending.events, stored);
@@ -379,26 +335,5 @@ export class Appender {
       pending.reject(classifyMongoError(error, `append to "${streamId}"`));
       return undefined;
     }
-  }
-
-  private async readHead(streamId: string): Promise<number> {
-    const [last] = await this.context.commits.find({ s: streamId }, { sort: { s: 1, v: -1 }, limit: 1, projection: { w: 1 } }).toArray();
-    if (last === undefined) return 0;
-    const version = Number(last.w);
-    this.context.heads.observe(streamId, version);
-    return version;
-  }
-
-  /** Where each of the append's ids is stored already, if anywhere. */
-  private async findStored(events: readonly PreparedEvent[]): Promise<Map<string, RecordedEvent>> {
-    const wanted = new Set(events.map((event) => event.id));
-    const stored = new Map<string, RecordedEvent>();
-    for (const raw of await this.context.commits.find({ ids: { $in: [...wanted] } }).toArray()) {
-      const commit = decodeCommit(raw);
-      commit.ids.forEach((id, index) => {
-        if (wanted.has(id)) stored.set(id, recordedEvent(commit, index));
-      });
-    }
-    return stored;
   }
 }
