@@ -1,0 +1,18 @@
+/**
+ * Runs the store-mongo suite with the shared harness and writes benchmarks/results/store-mongo.json
+ * and .md. `pnpm --dir benchmarks exec tsx --conditions=@eventfold/source store-mongo/run.ts`
+ * (MONGO_URL from `scripts/services env`; BENCH_ROUNDS, default 5).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runSuite, toMarkdown } from '../src/harness.js';
+import suite from './suite.js';
+
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+const resultsDir = join(import.meta.dirname, '..', 'results');
+console.log(`\n# ${suite.name} (${rounds} rounds; baseline: ${suite.baseline})`);
+const result = await runSuite(suite, rounds);
+await mkdir(resultsDir, { recursive: true });
+await writeFile(join(resultsDir, 'store-mongo.json'), `${JSON.stringify(result, null, 2)}\n`);
+await writeFile(join(resultsDir, 'store-mongo.md'), toMarkdown(result));
+console.log(`\n${toMarkdown(result)}`);
