@@ -15,7 +15,7 @@ export interface ReadContext {
 }
 
 function batchSizeFor(limit: number): number {
-  return Math.max(2, Math.min(limit + 1, 100));
+  return Math.max(2, Math.min(Math.ceil(limit) + 1, 100));
 }
 
 /** Reads one stream's events in version order (or reverse order), from its commit documents. */
