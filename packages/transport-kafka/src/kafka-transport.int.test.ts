@@ -259,7 +259,8 @@ describe('redelivery', () => {
         });
       },
     };
-    const transport = await transportFor({ kafka: client, consumer: { maxBatchSize: 4 } });
+    // A commit after every chunk of 4, so each failed commit covers exactly one chunk.
+    const transport = await transportFor({ kafka: client, consumer: { maxBatchSize: 4, commitIntervalMs: 0 } });
     const topic = await topicWith(transport, 'commit-fails', 1);
     const sent = keyed(20, 1);
     await transport.publish(topic, sent);

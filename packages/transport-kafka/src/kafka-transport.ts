@@ -28,8 +28,16 @@ export interface KafkaConsumerOptions {
   maxBytesPerPartition?: number;
   /** Partitions whose batches are handled at the same time, by one subscription. @defaultValue 1 */
   partitionsConsumedConcurrently?: number;
-  /** Most messages handed to the handler at once; offsets are committed after each such chunk. A smaller chunk means fewer redeliveries after a crash, a larger one fewer commits. @defaultValue 100 */
+  /** Most messages handed to the handler at once. @defaultValue 100 */
   maxBatchSize?: number;
+  /**
+   * Handled offsets are committed at the end of each fetched batch, before a partition is given up
+   * or the subscription closes, and in between whenever this long has passed since the last commit.
+   * It bounds what a crash makes the group deliver again (about this long of handled work, plus
+   * the chunk in flight); 0 commits after every chunk.
+   * @defaultValue 1_000
+   */
+  commitIntervalMs?: number;
   /** How long a partition whose handler threw waits before the batch is delivered again. @defaultValue 1_000 */
   redeliveryDelayMs?: number;
   /** kafkajs retries of the consumer's own requests. @defaultValue kafkajs's (5 retries, from 300 ms) */
@@ -98,7 +106,7 @@ const DEAD_LETTER_SUFFIX = '.dlq';
  * `acks: -1` (all in-sync replicas), one `send` per `publish`, and kafkajs's default partitioner
  * (murmur2, as Java's), so a key lands on the same partition as with other Kafka clients and
  * with the in-memory transport. Each subscription is one member of its consumer group; it
- * commits a chunk's offsets only after the handler resolved, redelivers a failed chunk after
+ * commits offsets only after the handler resolved for them, redelivers a failed chunk after
  * `redeliveryDelayMs` without holding up other partitions, and commits before giving up
  * partitions in a rebalance.
  *
@@ -130,6 +138,7 @@ export function kafkaTransport(options: KafkaTransportOptions): KafkaTransport {
       1,
     ),
     maxBatchSize: integerOption(consumerOptions.maxBatchSize, 'consumer.maxBatchSize', 100, 1),
+    commitIntervalMs: integerOption(consumerOptions.commitIntervalMs, 'consumer.commitIntervalMs', 1_000, 0),
     redeliveryDelayMs: integerOption(consumerOptions.redeliveryDelayMs, 'consumer.redeliveryDelayMs', 1_000, 0),
     retry: consumerOptions.retry,
   };

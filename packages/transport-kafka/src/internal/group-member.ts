@@ -15,6 +15,7 @@ export interface ConsumerSettings {
   readonly maxBytesPerPartition: number;
   readonly partitionsConsumedConcurrently: number;
   readonly maxBatchSize: number;
+  readonly commitIntervalMs: number;
   readonly redeliveryDelayMs: number;
   readonly retry: KafkaRetryOptions | undefined;
 }
@@ -33,11 +34,13 @@ const MAX_RESTART_DELAY_MS = 30_000;
  * One subscription: a kafkajs consumer in the group, run with `eachBatch`, `autoCommit: false`
  * and `eachBatchAutoResolve: false`, so an offset moves only when we say so.
  *
- * Per fetched batch, in chunks of `maxBatchSize` messages: hand the chunk to the handler; when it
- * resolves, commit the offset after its last message, then resolve it locally (which moves the
- * fetch position). When the handler throws, nothing is resolved or committed: the partition is
- * paused for `redeliveryDelayMs` and the next fetch starts again at the failed chunk, while the
- * other partitions keep flowing. Handler errors are never thrown into kafkajs, whose answer to
+ * Per fetched batch, in chunks of `maxBatchSize` messages: hand the chunk to the handler; once it
+ * resolves, the chunk counts as handled. Handled offsets are committed at the end of the batch,
+ * when `commitIntervalMs` has passed since the last commit, and before leaving the batch early
+ * (close, rebalance, a failing chunk); each commit is then resolved locally (which moves the fetch
+ * position). When the handler throws, the chunks before it are committed, the failed one is not:
+ * the partition is paused for `redeliveryDelayMs` and the next fetch starts again at the failed
+ * chunk, while the other partitions keep flowing. Handler errors are never thrown into kafkajs, whose answer to
  * them is to stop every partition, retry, and finally restart the consumer (a rebalance).
  *
  * Rebalances: heartbeats keep running while a handler works; when one reports a rebalance, the
@@ -96,11 +99,39 @@ export async function startGroupMember(
 
   async function eachBatch(payload: KafkaEachBatchPayload): Promise<void> {
     const { topic, partition, messages } = payload.batch;
+    /** The last handled offset not committed yet. */
+    let handled: string | undefined;
+    let committedAt = Date.now();
+
+    // Commit, then resolve (which moves the fetch position): if the commit fails, everything since
+    // the last commit is fetched and delivered again rather than skipped.
+    async function commit(): Promise<void> {
+      if (handled === undefined) return;
+      const last = handled;
+      try {
+        await payload.commitOffsetsIfNecessary({
+          topics: [{ topic, partitions: [{ partition, offset: (BigInt(last) + 1n).toString() }] }],
+        });
+      } catch (error) {
+        noteRebalance(error);
+        report(classifyKafkaError(error, { operation: 'commit', topic }));
+        // The raw error, so kafkajs recognises a rebalance and rejoins; otherwise it retries the
+        // fetch from the last resolved offset, which redelivers what was not committed (the inbox absorbs it).
+        throw error;
+      }
+      payload.resolveOffset(last);
+      handled = undefined;
+      committedAt = Date.now();
+    }
+
     for (let start = 0; start < messages.length; start += settings.maxBatchSize) {
-      if (closing !== undefined || !payload.isRunning() || payload.isStale()) return;
       // Cheap unless a heartbeat is due; tells us whether the group is rebalancing before we start work.
-      await payload.heartbeat().catch(noteRebalance);
-      if (rebalancing) return;
+      if (closing === undefined && payload.isRunning() && !payload.isStale()) await payload.heartbeat().catch(noteRebalance);
+      if (closing !== undefined || !payload.isRunning() || payload.isStale() || rebalancing) {
+        // Leaving (or giving the partition up): what was handled is committed first.
+        await commit();
+        return;
+      }
 
       const slice = messages.slice(start, start + settings.maxBatchSize);
       const chunk = slice.map((message) => toIncomingMessage(topic, partition, message));
@@ -108,24 +139,15 @@ export async function startGroupMember(
         await handleChunk(payload, chunk);
       } catch (error) {
         report(error);
-        // Nothing resolved: the next fetch of this partition starts at this chunk again.
+        // The chunks before it are committed; this one is not: the next fetch of the partition starts at it again.
+        await commit();
         pauses.backoff(topic, partition);
         return;
       }
-
+      const lastChunk = start + settings.maxBatchSize >= messages.length;
       // After the batch's last message, commit past its trailing control records (if any) too.
-      const last = start + settings.maxBatchSize >= messages.length ? payload.batch.lastOffset() : (slice[slice.length - 1]?.offset ?? '0');
-      const next = (BigInt(last) + 1n).toString();
-      try {
-        await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: next }] }] });
-      } catch (error) {
-        noteRebalance(error);
-        report(classifyKafkaError(error, { operation: 'commit', topic }));
-        // The raw error, so kafkajs recognises a rebalance and rejoins; otherwise it retries the
-        // fetch from the last resolved offset, which redelivers this chunk (the inbox absorbs it).
-        throw error;
-      }
-      payload.resolveOffset(last);
+      handled = lastChunk ? payload.batch.lastOffset() : (slice[slice.length - 1]?.offset ?? handled);
+      if (lastChunk || Date.now() - committedAt >= settings.commitIntervalMs) await commit();
     }
   }
 
