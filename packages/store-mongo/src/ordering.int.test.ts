@@ -38,7 +38,8 @@ async function follow(reader: MongoEventStore, after: bigint, done: () => boolea
     }
     if (page.length === 0) {
       if (finished) return seen;
-      await sleep(1);
+      // Each read scans the collection on FerretDB; a short pause keeps two readers from starving the writers.
+      await sleep(10);
     }
   }
 }
@@ -95,8 +96,8 @@ describe('store-wide order without transactions', () => {
       // Several writers per store object, so each process also groups appends into one ordered
       // insert — which another process can break in the middle.
       await Promise.all([
-        ...slow.flatMap((target, index) => [0, 1].map((n) => writer(target, `slow${index}w${n}`, 10, 0))),
-        ...fast.flatMap((target, index) => [0, 1, 2].map((n) => writer(target, `fast${index}w${n}`, 20, 4))),
+        ...slow.flatMap((target, index) => [0, 1].map((n) => writer(target, `slow${index}w${n}`, 8, 0))),
+        ...fast.flatMap((target, index) => [0, 1, 2].map((n) => writer(target, `fast${index}w${n}`, 12, 4))),
       ]);
     } finally {
       writing = false;
@@ -114,7 +115,7 @@ describe('store-wide order without transactions', () => {
       expect(event.version).toBe((versions.get(event.streamId) ?? 0) + 1);
       versions.set(event.streamId, event.version);
     }
-    expect(slowDelays.length, 'the slow writers were delayed').toBeGreaterThanOrEqual(30);
+    expect(slowDelays.length, 'the slow writers were delayed').toBeGreaterThanOrEqual(32);
     // The race really happened: fast writers took slow writers' positions, and the slow ones went again.
     expect(retries, 'slow writers that lost their position and retried').toBeGreaterThan(0);
   }, 120_000);
