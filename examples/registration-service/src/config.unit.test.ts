@@ -1,11 +1,17 @@
-import { isConfigurationError } from '@eventfold/core';
+import { isConfigurationError, isStoreUnavailableError } from '@eventfold/core';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
 import { connectInfrastructure } from './infrastructure.js';
 
 describe('configuration', () => {
   it('has defaults, and names every bad variable at once', () => {
-    expect(loadConfig({})).toEqual({ port: 3002, host: '127.0.0.1', logLevel: 'info', shutdownTimeoutMs: 10_000, adapters: {} });
+    expect(loadConfig({})).toEqual({
+      port: 3002,
+      host: '127.0.0.1',
+      logLevel: 'info',
+      shutdownTimeoutMs: 10_000,
+      adapters: { databaseSchema: 'registration_service', mongoDatabase: 'registration_service', topicPrefix: '' },
+    });
     const error = (() => {
       try {
         loadConfig({ PORT: '70000', SHUTDOWN_TIMEOUT_MS: 'soon', MONGO_URL: 'http://x' });
@@ -19,9 +25,33 @@ describe('configuration', () => {
     );
   });
 
-  it('refuses, at start-up, the adapters that are not available yet', async () => {
-    await expect(connectInfrastructure({ kafkaBrokers: ['kafka:9092'] })).rejects.toThrow(
-      'KAFKA_BROKERS is set, but the Kafka transport (@eventfold/transport-kafka) is not available yet. Unset KAFKA_BROKERS to run on the embedded in-memory default.',
-    );
+  it('reads the adapter settings', () => {
+    expect(
+      loadConfig({
+        DATABASE_URL: 'postgres://db/x',
+        DATABASE_SCHEMA: 'regs',
+        MONGO_DATABASE: 'regs-2',
+        TOPIC_PREFIX: 'qa.',
+        KAFKA_BROKERS: 'k:9092',
+      }).adapters,
+    ).toEqual({
+      databaseUrl: 'postgres://db/x',
+      databaseSchema: 'regs',
+      mongoDatabase: 'regs-2',
+      topicPrefix: 'qa.',
+      kafkaBrokers: ['k:9092'],
+    });
+  });
+
+  it('fails the start-up when the configured store is unreachable', async () => {
+    const adapters = { ...loadConfig({}).adapters, databaseUrl: 'postgres://postgres@127.0.0.1:1/x', mongoUrl: 'mongodb://127.0.0.1:1/x' };
+    await expect(connectInfrastructure(adapters)).rejects.toSatisfy(isStoreUnavailableError);
+  });
+
+  it('runs on the in-memory adapters when no URL is given', async () => {
+    const infrastructure = await connectInfrastructure(loadConfig({}).adapters);
+    expect(infrastructure.description).toMatch(/^in-memory event store .*, in-memory transport$/);
+    expect(infrastructure.readinessChecks).toEqual({});
+    await infrastructure.close();
   });
 });

@@ -2,7 +2,7 @@ import { type Consumer, type EventStore, type InMemoryTransport, type Relay, rel
 import type { FastifyInstance } from 'fastify';
 import { type Conferences, conferences as conferenceCommands } from './application/conferences.js';
 import { type KnownUsers, knownUsers, knownUsersConsumer } from './application/known-users.js';
-import { TOPIC_PARTITIONS, TOPICS } from './domain/events.js';
+import { TOPIC_PARTITIONS, TOPICS, USER_CREATED_TOPIC } from './domain/events.js';
 import { conferencesRoutes } from './http/conferences-routes.js';
 import { opsRoutes, type ReadinessCheck } from './http/ops-routes.js';
 import { createServer, type LogOptions, trackRequestsInFlight } from './http/server.js';
@@ -21,6 +21,8 @@ export interface RegistrationServiceOptions {
   readonly readinessChecks?: Readonly<Record<string, ReadinessCheck>>;
   /** The `service` label of metrics, the relay's name and the prefix of the consumer's. @defaultValue `'registration-service'` */
   readonly name?: string;
+  /** Prepended to every topic name, consumed and published (`TOPIC_PREFIX`). @defaultValue `''` */
+  readonly topicPrefix?: string;
 }
 
 /** A built registration service: not listening until `listen`, nothing running in the background until `start`. */
@@ -51,8 +53,10 @@ export function createRegistrationService(options: RegistrationServiceOptions): 
   const name = options.name ?? 'registration-service';
   const now = options.now ?? (() => new Date());
   const metrics = serviceMetrics(name);
+  const prefix = options.topicPrefix ?? '';
+  const routes = prefixed(TOPICS, prefix);
   if (isInMemory(options.transport)) {
-    for (const topic of Object.values(TOPICS)) options.transport.ensureTopic(topic, { partitions: TOPIC_PARTITIONS });
+    for (const topic of Object.values(routes)) options.transport.ensureTopic(topic, { partitions: TOPIC_PARTITIONS });
   }
   const transport = observedTransport(options.transport, metrics);
   const app = createServer({ log: options.log ?? { level: 'info' }, metrics });
@@ -66,13 +70,14 @@ export function createRegistrationService(options: RegistrationServiceOptions): 
     store,
     users,
     name: `${name}.known-users`,
+    topic: `${prefix}${USER_CREATED_TOPIC}`,
     onError: (error) => warn({ err: error }, 'Handling a user.created message failed'),
   });
   const outbox = relay({
     name,
     store,
     transport,
-    routes: TOPICS,
+    routes,
     onError: (error) => warn({ err: error }, 'The relay failed to publish; retrying'),
   });
   metrics.watch('relay', outbox);
@@ -132,4 +137,9 @@ export function createRegistrationService(options: RegistrationServiceOptions): 
 
 function isInMemory(transport: Transport): transport is InMemoryTransport {
   return typeof (transport as Partial<InMemoryTransport>).ensureTopic === 'function';
+}
+
+/** Routes with every topic prefixed. */
+function prefixed<R extends Record<string, string>>(routes: R, prefix: string): R {
+  return Object.fromEntries(Object.entries(routes).map(([type, topic]) => [type, `${prefix}${topic}`])) as R;
 }

@@ -4,10 +4,10 @@
  * @module
  */
 export type { KnownUser } from './application/known-users.js';
-export type { LogLevel, RegistrationServiceConfig } from './config.js';
+export type { AdapterConfig, LogLevel, RegistrationServiceConfig } from './config.js';
 export { loadConfig } from './config.js';
 export type { RegistrationService, RegistrationServiceOptions } from './create-registration-service.js';
 export { createRegistrationService } from './create-registration-service.js';
 export { TOPIC_PARTITIONS, TOPICS, USER_CREATED_TOPIC } from './domain/events.js';
 export type { Infrastructure } from './infrastructure.js';
-export { connectInfrastructure } from './infrastructure.js';
+export { brokerProbe, connectInfrastructure, consumedTopic, publishedTopics } from './infrastructure.js';

@@ -14,6 +14,8 @@ try {
     store: infrastructure.store,
     transport: infrastructure.transport,
     log: { level: config.logLevel },
+    readinessChecks: infrastructure.readinessChecks,
+    topicPrefix: config.adapters.topicPrefix,
   });
   await service.start();
   await service.listen({ port: config.port, host: config.host });

@@ -50,6 +50,24 @@ const environment = z.object({
     .transform(commaList)
     .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, { error: 'must be a comma-separated list of host:port' })).min(1))
     .optional(),
+  /**
+   * PostgreSQL schema of the event store's tables (with `DATABASE_URL`). At most 32 characters: the
+   * store names its prepared statements `eventfold_<schema>_<statement>`, and PostgreSQL cuts names at 63.
+   */
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,31}$/, { error: 'must be lower-case letters, digits and _ (at most 32), not starting with a digit' })
+    .default('user_service'),
+  /** MongoDB database of the event store's collections (with `MONGO_URL`). */
+  MONGO_DATABASE: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,63}$/, { error: 'must be letters, digits, _ and - (at most 63)' })
+    .default('user_service'),
+  /** Prepended to every topic name, e.g. `staging.` gives `staging.user.created`. */
+  TOPIC_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{0,100}$/, { error: 'must be letters, digits, ., _ and - (at most 100)' })
+    .default(''),
 });
 
 /** The service's configuration, validated. */
@@ -62,8 +80,21 @@ export interface UserServiceConfig {
   readonly reservationTimeoutMs: number;
   readonly scryptLog2Cost: number;
   readonly shutdownTimeoutMs: number;
-  /** Where the adapters connect; all unset means the embedded in-memory store and transport. */
-  readonly adapters: { readonly databaseUrl?: string; readonly mongoUrl?: string; readonly kafkaBrokers?: readonly string[] };
+  /** Where the adapters connect; no URL means the embedded in-memory store and transport. */
+  readonly adapters: AdapterConfig;
+}
+
+/** Which adapters to wire and where they connect. */
+export interface AdapterConfig {
+  readonly databaseUrl?: string;
+  /** The PostgreSQL schema of the store. @defaultValue `'user_service'` */
+  readonly databaseSchema: string;
+  readonly mongoUrl?: string;
+  /** The MongoDB database of the store. @defaultValue `'user_service'` */
+  readonly mongoDatabase: string;
+  readonly kafkaBrokers?: readonly string[];
+  /** Prepended to every topic name. @defaultValue `''` */
+  readonly topicPrefix: string;
 }
 
 /**
@@ -91,6 +122,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       ...(value.DATABASE_URL === undefined ? {} : { databaseUrl: value.DATABASE_URL }),
       ...(value.MONGO_URL === undefined ? {} : { mongoUrl: value.MONGO_URL }),
       ...(value.KAFKA_BROKERS === undefined ? {} : { kafkaBrokers: value.KAFKA_BROKERS }),
+      databaseSchema: value.DATABASE_SCHEMA,
+      mongoDatabase: value.MONGO_DATABASE,
+      topicPrefix: value.TOPIC_PREFIX,
     },
   };
 }

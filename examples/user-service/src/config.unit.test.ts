@@ -1,4 +1,4 @@
-import { isConfigurationError } from '@eventfold/core';
+import { isConfigurationError, isStoreUnavailableError } from '@eventfold/core';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
 import { connectInfrastructure } from './infrastructure.js';
@@ -23,7 +23,7 @@ describe('loadConfig', () => {
       reservationTimeoutMs: 60_000,
       scryptLog2Cost: 17,
       shutdownTimeoutMs: 10_000,
-      adapters: {},
+      adapters: { databaseSchema: 'user_service', mongoDatabase: 'user_service', topicPrefix: '' },
     });
   });
 
@@ -38,11 +38,17 @@ describe('loadConfig', () => {
       SHUTDOWN_TIMEOUT_MS: '2000',
       DATABASE_URL: 'postgres://user:secret@db:5432/users',
       KAFKA_BROKERS: 'kafka-1:9092,kafka-2:9092',
+      DATABASE_SCHEMA: 'users_v2',
+      MONGO_DATABASE: 'users-v2',
+      TOPIC_PREFIX: 'staging.',
     });
     expect(config).toMatchObject({ port: 8080, host: '0.0.0.0', logLevel: 'debug', emailDomainAllowlist: ['example.org', 'company.com'] });
     expect(config.adapters).toEqual({
       databaseUrl: 'postgres://user:secret@db:5432/users',
       kafkaBrokers: ['kafka-1:9092', 'kafka-2:9092'],
+      databaseSchema: 'users_v2',
+      mongoDatabase: 'users-v2',
+      topicPrefix: 'staging.',
     });
   });
 
@@ -54,6 +60,8 @@ describe('loadConfig', () => {
       SCRYPT_LOG2_COST: '30',
       DATABASE_URL: 'mysql://user:hunter2@db/users',
       KAFKA_BROKERS: 'kafka',
+      DATABASE_SCHEMA: 'Users; drop table x',
+      TOPIC_PREFIX: 'a b',
     });
     expect(message).toContain('[user-service] Invalid configuration');
     expect(message).toContain('PORT: must be a number');
@@ -62,29 +70,33 @@ describe('loadConfig', () => {
     expect(message).toContain('SCRYPT_LOG2_COST: must be at most 20');
     expect(message).toContain('DATABASE_URL: must be a postgres:// URL');
     expect(message).toContain('KAFKA_BROKERS.0: must be a comma-separated list of host:port');
+    expect(message).toContain('DATABASE_SCHEMA: must be lower-case letters, digits and _ (at most 32)');
+    expect(configError({ DATABASE_SCHEMA: 'a'.repeat(33) })).toContain(
+      'DATABASE_SCHEMA: must be lower-case letters, digits and _ (at most 32)',
+    );
+    expect(message).toContain('TOPIC_PREFIX: must be letters, digits, ., _ and -');
     expect(message).not.toContain('hunter2');
   });
 });
 
 describe('connectInfrastructure', () => {
+  const defaults = loadConfig({}).adapters;
+
   it('runs on the in-memory adapters when no URL is given', async () => {
-    const infrastructure = await connectInfrastructure({});
-    expect(infrastructure.description).toMatch(/^in-memory event store, in-memory transport/);
+    const infrastructure = await connectInfrastructure(defaults);
+    expect(infrastructure.description).toMatch(/^in-memory event store .*, in-memory transport$/);
     await infrastructure.store.append('probe-1', [{ type: 'probe.made', data: {} }]);
     await infrastructure.close();
   });
 
-  it('refuses, at start-up, the adapters that are not available yet', async () => {
+  it('with both DATABASE_URL and MONGO_URL, wires PostgreSQL and says MONGO_URL was ignored', async () => {
+    // Nothing listens on port 1: the start-up fails, but only after choosing PostgreSQL.
     const failure = await connectInfrastructure({
-      databaseUrl: 'postgres://db/users',
-      mongoUrl: 'mongodb://mongo/users',
-      kafkaBrokers: ['kafka:9092'],
+      ...defaults,
+      databaseUrl: 'postgres://postgres@127.0.0.1:1/users',
+      mongoUrl: 'mongodb://127.0.0.1:1/users',
     }).catch((error: unknown) => error);
-    expect(isConfigurationError(failure)).toBe(true);
-    const message = (failure as Error).message;
-    expect(message).toContain('DATABASE_URL and MONGO_URL are both set: choose one event store.');
-    expect(message).toContain('DATABASE_URL is set, but the PostgreSQL event store (@eventfold/store-postgres) is not available yet.');
-    expect(message).toContain('MONGO_URL is set, but the MongoDB event store (@eventfold/store-mongo) is not available yet.');
-    expect(message).toContain('KAFKA_BROKERS is set, but the Kafka transport (@eventfold/transport-kafka) is not available yet.');
+    expect(failure).toBeInstanceOf(Error);
+    expect(isStoreUnavailableError(failure)).toBe(true);
   });
 });

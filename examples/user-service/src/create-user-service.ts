@@ -28,6 +28,8 @@ export interface UserServiceOptions {
   readonly readinessChecks?: Readonly<Record<string, ReadinessCheck>>;
   /** The `service` label of metrics and the relay's name. @defaultValue `'user-service'` */
   readonly name?: string;
+  /** Prepended to every topic name (`TOPIC_PREFIX`). @defaultValue `''` */
+  readonly topicPrefix?: string;
 }
 
 /** A built user service: not listening until `listen`, nothing running in the background until `start`. */
@@ -73,7 +75,7 @@ export function createUserService(options: UserServiceOptions): UserService {
     name,
     store,
     transport,
-    routes: TOPICS,
+    routes: prefixed(TOPICS, options.topicPrefix ?? ''),
     onError: (error) => warn({ err: error }, 'The relay failed to publish; retrying'),
   });
   metrics.watch('projection', users.projection);
@@ -132,4 +134,9 @@ export function createUserService(options: UserServiceOptions): UserService {
       await users.projection.stop();
     },
   };
+}
+
+/** Routes with every topic prefixed. */
+function prefixed<R extends Record<string, string>>(routes: R, prefix: string): R {
+  return Object.fromEntries(Object.entries(routes).map(([type, topic]) => [type, `${prefix}${topic}`])) as R;
 }

@@ -6,10 +6,10 @@
 export type { PasswordHasher, ScryptParameters } from './application/password-hasher.js';
 export { DEFAULT_SCRYPT_PARAMETERS, scryptPasswordHasher } from './application/password-hasher.js';
 export type { UserView } from './application/users-projection.js';
-export type { LogLevel, UserServiceConfig } from './config.js';
+export type { AdapterConfig, LogLevel, UserServiceConfig } from './config.js';
 export { loadConfig } from './config.js';
 export type { UserService, UserServiceOptions } from './create-user-service.js';
 export { createUserService } from './create-user-service.js';
 export { TOPICS } from './domain/events.js';
 export type { Infrastructure } from './infrastructure.js';
-export { connectInfrastructure } from './infrastructure.js';
+export { brokerProbe, connectInfrastructure, publishedTopics, TOPIC_PARTITIONS } from './infrastructure.js';

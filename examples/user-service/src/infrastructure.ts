@@ -1,53 +1,177 @@
-import { ConfigurationError, type EventStore, inMemoryEventStore, inMemoryTransport, type Transport } from '@eventfold/core';
-import type { UserServiceConfig } from './config.js';
+import { type EventStore, inMemoryEventStore, inMemoryTransport, type Transport } from '@eventfold/core';
+import { mongoEventStore } from '@eventfold/store-mongo';
+import { postgresEventStore } from '@eventfold/store-postgres';
+import { type KafkaAdmin, type KafkaTransport, kafkaTransport } from '@eventfold/transport-kafka';
+import type { AdapterConfig } from './config.js';
+import { TOPICS } from './domain/events.js';
+import type { ReadinessCheck } from './http/ops-routes.js';
 
 /** The adapters the service runs on, and how to let them go. */
 export interface Infrastructure {
   readonly store: EventStore;
   readonly transport: Transport;
-  /** One line for the start-up log, e.g. `in-memory store, in-memory transport`. */
+  /** One line for the start-up log, e.g. `PostgreSQL event store (schema user_service), Kafka transport`. Never a URL: URLs carry passwords. */
   readonly description: string;
-  /** Closes the transport, then the store. */
+  /** `/ready` checks beyond the service's own (the store's `headPosition()`): `broker` when on Kafka. */
+  readonly readinessChecks: Readonly<Record<string, ReadinessCheck>>;
+  /** Closes the transport, then the store (their pools and clients). */
   close(): Promise<void>;
 }
 
-/**
- * Wires the event store and the transport from configuration: the embedded in-memory adapters when
- * no URL is given. This is the only file that knows which adapters exist.
- *
- * The PostgreSQL, MongoDB and Kafka adapters are still being written; until they ship, a URL for one
- * of them stops the service at start-up rather than silently running on memory. When they ship:
- * `postgresEventStore({ pool: new pg.Pool({ connectionString: databaseUrl }) })` (after `migrate()`),
- * `mongoEventStore({ client: new MongoClient(mongoUrl), database })`, `kafkaTransport({ brokers: kafkaBrokers, clientId })`.
- *
- * @throws {@link ConfigurationError} naming each configured adapter that is not available.
- */
-export async function connectInfrastructure(adapters: UserServiceConfig['adapters']): Promise<Infrastructure> {
-  const problems: string[] = [];
-  if (adapters.databaseUrl !== undefined && adapters.mongoUrl !== undefined) {
-    problems.push('DATABASE_URL and MONGO_URL are both set: choose one event store.');
-  }
-  if (adapters.databaseUrl !== undefined) problems.push(unavailable('DATABASE_URL', 'PostgreSQL event store', '@eventfold/store-postgres'));
-  if (adapters.mongoUrl !== undefined) problems.push(unavailable('MONGO_URL', 'MongoDB event store', '@eventfold/store-mongo'));
-  if (adapters.kafkaBrokers !== undefined) problems.push(unavailable('KAFKA_BROKERS', 'Kafka transport', '@eventfold/transport-kafka'));
-  if (problems.length > 0) {
-    throw new ConfigurationError(`[user-service] Cannot wire the adapters:\n${problems.map((problem) => `  ${problem}`).join('\n')}`);
-  }
+/** Partitions of the topics this service creates, as the source document creates them. */
+export const TOPIC_PARTITIONS = 3;
 
-  const store = inMemoryEventStore();
-  // Three partitions, as the source document creates its topics.
-  const transport = inMemoryTransport({ partitions: 3 });
-  return {
-    store,
-    transport,
-    description: 'in-memory event store, in-memory transport (nothing survives a restart)',
-    async close() {
-      await transport.close();
-      await store.close();
-    },
-  };
+/** The topics this service publishes to, with the configured prefix. */
+export function publishedTopics(topicPrefix: string): string[] {
+  return Object.values(TOPICS).map((topic) => `${topicPrefix}${topic}`);
 }
 
-function unavailable(variable: string, what: string, pkg: string): string {
-  return `${variable} is set, but the ${what} (${pkg}) is not available yet. Unset ${variable} to run on the embedded in-memory default.`;
+/**
+ * Wires the event store and the transport from configuration. This is the only file that knows which
+ * adapters exist:
+ *
+ * - store: `DATABASE_URL` → PostgreSQL (`@eventfold/store-postgres`, its tables in `DATABASE_SCHEMA`,
+ *   migrated here, at start-up); else `MONGO_URL` → MongoDB (`@eventfold/store-mongo`, in `MONGO_DATABASE`,
+ *   indexes created here); else in memory.
+ * - transport: `KAFKA_BROKERS` → Kafka (`@eventfold/transport-kafka`; the topics this service publishes to
+ *   are created here with 3 partitions); else in memory.
+ *
+ * With both `DATABASE_URL` and `MONGO_URL` set (as `eval "$(bash scripts/services env)"` does), PostgreSQL
+ * wins and the description says MongoDB was ignored. Start-up fails (rejects) when a configured server
+ * cannot be reached: better than a service that looks up but cannot work. Whatever was opened before
+ * the failure is closed again.
+ */
+export async function connectInfrastructure(adapters: AdapterConfig): Promise<Infrastructure> {
+  const closers: (() => Promise<unknown>)[] = [];
+  const closeAll = async () => {
+    // Reverse order: the transport (and its probe) before the store.
+    for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
+  };
+  try {
+    const store = await connectStore(adapters);
+    closers.push(() => store.store.close());
+    const transport = await connectTransport(adapters);
+    closers.push(() => transport.close());
+    return {
+      store: store.store,
+      transport: transport.transport,
+      description: `${store.description}, ${transport.description}${
+        adapters.databaseUrl !== undefined && adapters.mongoUrl !== undefined ? ' (MONGO_URL ignored: DATABASE_URL takes precedence)' : ''
+      }`,
+      readinessChecks: transport.readinessChecks,
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+async function connectStore(adapters: AdapterConfig): Promise<{ store: EventStore; description: string }> {
+  if (adapters.databaseUrl !== undefined) {
+    const store = postgresEventStore({
+      connectionString: adapters.databaseUrl,
+      schema: adapters.databaseSchema,
+      poolOptions: { application_name: 'user-service' },
+    });
+    try {
+      await store.migrate();
+    } catch (error) {
+      await store.close().catch(() => undefined);
+      throw error;
+    }
+    return { store, description: `PostgreSQL event store (schema ${adapters.databaseSchema})` };
+  }
+  if (adapters.mongoUrl !== undefined) {
+    const store = mongoEventStore({
+      url: adapters.mongoUrl,
+      database: adapters.mongoDatabase,
+      clientOptions: { appName: 'user-service', serverSelectionTimeoutMS: 10_000 },
+    });
+    try {
+      await store.ensureIndexes();
+    } catch (error) {
+      await store.close().catch(() => undefined);
+      throw error;
+    }
+    return { store, description: `MongoDB event store (database ${adapters.mongoDatabase})` };
+  }
+  return { store: inMemoryEventStore(), description: 'in-memory event store (nothing survives a restart)' };
+}
+
+async function connectTransport(
+  adapters: AdapterConfig,
+): Promise<{ transport: Transport; description: string; readinessChecks: Record<string, ReadinessCheck>; close(): Promise<void> }> {
+  if (adapters.kafkaBrokers !== undefined) {
+    const transport = kafkaTransport({
+      brokers: adapters.kafkaBrokers,
+      clientId: 'user-service',
+      topicDefaults: { partitions: TOPIC_PARTITIONS },
+    });
+    const probe = brokerProbe(transport, publishedTopics(adapters.topicPrefix));
+    try {
+      await transport.ensureTopics(publishedTopics(adapters.topicPrefix).map((topic) => ({ topic, partitions: TOPIC_PARTITIONS })));
+    } catch (error) {
+      await transport.close().catch(() => undefined);
+      throw error;
+    }
+    return {
+      transport,
+      description: `Kafka transport (${adapters.kafkaBrokers.join(',')})`,
+      readinessChecks: { broker: probe.check },
+      async close() {
+        await probe.close();
+        await transport.close();
+      },
+    };
+  }
+  // Three partitions, as the source document creates its topics.
+  const transport = inMemoryTransport({ partitions: TOPIC_PARTITIONS });
+  return { transport, description: 'in-memory transport', readinessChecks: {}, close: () => transport.close() };
+}
+
+/**
+ * A `/ready` check of the broker: the metadata of this service's topics, through one admin client kept
+ * for the purpose (connected on the first check, dropped and remade after a failure). Probes that
+ * arrive while one is running share it, so a slow broker never piles them up.
+ */
+export function brokerProbe(transport: KafkaTransport, topics: readonly string[]): { check: () => Promise<void>; close(): Promise<void> } {
+  let admin: Promise<KafkaAdmin> | undefined;
+  let running: Promise<void> | undefined;
+  let closed = false;
+  const connected = () => {
+    if (admin === undefined) {
+      const created = transport.client.admin();
+      admin = created.connect().then(() => created);
+    }
+    return admin;
+  };
+  const probe = async () => {
+    const current = connected();
+    try {
+      const client = await current;
+      const { topics: found } = await client.fetchTopicMetadata({ topics: [...topics] });
+      const missing = topics.filter((topic) => !found.some((metadata) => metadata.name === topic && metadata.partitions.length > 0));
+      if (missing.length > 0) throw new Error(`topics without partitions: ${missing.join(', ')}`);
+    } catch (error) {
+      if (admin === current) admin = undefined;
+      await current.then((client) => client.disconnect()).catch(() => undefined);
+      throw error;
+    }
+  };
+  return {
+    check() {
+      if (closed) return Promise.reject(new Error('the broker probe is closed'));
+      running ??= probe().finally(() => {
+        running = undefined;
+      });
+      return running;
+    },
+    async close() {
+      closed = true;
+      await running?.catch(() => undefined);
+      await admin?.then((client) => client.disconnect()).catch(() => undefined);
+      admin = undefined;
+    },
+  };
 }

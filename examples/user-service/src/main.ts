@@ -18,6 +18,8 @@ try {
     reservationTimeoutMs: config.reservationTimeoutMs,
     passwordHasher: scryptPasswordHasher({ log2Cost: config.scryptLog2Cost }),
     log: { level: config.logLevel },
+    readinessChecks: infrastructure.readinessChecks,
+    topicPrefix: config.adapters.topicPrefix,
   });
   await service.start();
   await service.listen({ port: config.port, host: config.host });

@@ -41,12 +41,14 @@ export function knownUsersConsumer(options: {
   store: EventStore;
   users: KnownUsers;
   name?: string;
+  /** @defaultValue `'user.created'` */
+  topic?: string;
   onError?: (error: unknown) => void;
 }): Consumer {
   return consumer({
     name: options.name ?? 'registration-service.known-users',
     transport: options.transport,
-    topics: [USER_CREATED_TOPIC],
+    topics: [options.topic ?? USER_CREATED_TOPIC],
     inbox: options.store.inbox,
     // Unknown event types and payloads that do not fit the upstream schema are dead-lettered at once.
     decode: (message) => upstreamEvents.decode(messageToEvent(message)),
