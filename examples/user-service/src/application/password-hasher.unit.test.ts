@@ -10,7 +10,8 @@ describe('scryptPasswordHasher', () => {
     expect(hash).not.toContain('Secret1!x');
     expect(await hasher.verify('Secret1!x', hash)).toBe(true);
     expect(await hasher.verify('Secret1!y', hash)).toBe(false);
-  });
+    // Three deliberately slow hashes (~128 MiB of memory work each): allow for a busy machine.
+  }, 30_000);
 
   it('salts every hash, and verifies a hash made with other parameters from its PHC string', async () => {
     const cheap = scryptPasswordHasher({ log2Cost: 10 });
