@@ -2,14 +2,15 @@ import {
   type AppendOptions,
   type AppendResult,
   ConcurrencyError,
+  checkAppendInput,
   type ExpectedVersion,
   type NewEvent,
   StoreUnavailableError,
+  satisfiesExpectedVersion,
 } from '@eventfold/core';
 import { classifyMongoError, duplicateKeyIndex, mongoErrorKind } from '../classify-error.js';
 import type { MongoCollectionLike, MongoDocument } from '../mongo-client-like.js';
 import { commitSize, findStoredEvents, readStreamHead, repeatOf, trustedBase } from './append-checks.js';
-import { checkAppendInput, satisfiesExpectedVersion } from './append-input.js';
 import {
   type CommitDocument,
   commitDocument,

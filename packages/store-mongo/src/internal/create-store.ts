@@ -1,6 +1,8 @@
 import {
   type AppendOptions,
   ConfigurationError,
+  checkReadAllOptions,
+  checkReadStreamOptions,
   type EventStore,
   type NewEvent,
   type ReadAllOptions,
@@ -134,10 +136,12 @@ export function createMongoEventStore(options: MongoEventStoreOptions, settings:
       return appender.append(streamId, events, appendOptions);
     },
     async readStream(streamId: string, readOptions?: ReadStreamOptions) {
+      checkReadStreamOptions(readOptions);
       await ready();
       return readStreamEvents(readContext, streamId, readOptions);
     },
     async readAll(readOptions?: ReadAllOptions) {
+      checkReadAllOptions(readOptions);
       await ready();
       return readAllEvents(readContext, readOptions);
     },
