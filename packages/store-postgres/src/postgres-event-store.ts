@@ -1,6 +1,7 @@
 import { ConfigurationError, type EventStore, type StoreCapabilities } from '@eventfold/core';
 import pg from 'pg';
 import { appendNotifier } from './internal/append-notifier.js';
+import { commitSignal } from './internal/commit-signal.js';
 import { appendEvents, type EventLimits, readAllEvents, readHeadPosition, readStreamEvents } from './internal/events.js';
 import { type Executor, poolExecutor } from './internal/executor.js';
 import { postgresInbox, transactionInbox } from './internal/inbox.js';
@@ -42,6 +43,12 @@ export interface PostgresEventStoreOptions {
   maxEventBytes?: number;
   /** Most events one `readAll` call returns, whatever `limit` asks. @defaultValue 1_000 */
   readBatchSize?: number;
+  /**
+   * Longest delay between an append's commit and the NOTIFY that wakes `onAppend` listeners (in
+   * every process). Commits within it share one NOTIFY, so a busy store sends at most one per
+   * interval. 0 sends one per commit, or per burst of commits that overlap it. @defaultValue 5
+   */
+  notifyIntervalMs?: number;
   /** Use named prepared statements. Turn off behind a pooler in transaction mode (PgBouncer < 1.21). @defaultValue true */
   preparedStatements?: boolean;
 }
@@ -134,6 +141,12 @@ export function postgresEventStore(options: PostgresEventStoreOptions): Postgres
     readBatchSize: positiveInteger(options.readBatchSize, 'readBatchSize', 1_000),
   };
   const prepare = options.preparedStatements ?? true;
+  const notifyIntervalMs = options.notifyIntervalMs ?? 5;
+  if (!(Number.isFinite(notifyIntervalMs) && notifyIntervalMs >= 0)) {
+    throw new ConfigurationError(
+      `[@eventfold/store-postgres] Option \`notifyIntervalMs\` must be a number >= 0, got ${String(notifyIntervalMs)}.`,
+    );
+  }
   const { pool, owned } = openPool(options);
   const sql = statements(schema);
   const visibilitySql = visibilityStatements(schema);
@@ -144,14 +157,19 @@ export function postgresEventStore(options: PostgresEventStoreOptions): Postgres
   let migrated = options.migrate === false;
   let migrating: Promise<unknown> | undefined;
 
+  const signal = commitSignal(onPool, sql.notify, notifyChannel(schema), notifyIntervalMs);
   const transactions = transactionRunner(
     pool,
     prepare,
     `begin; select ${ident(schema)}.begin_appends()`,
-    (executor, client, query): PostgresTransaction => {
+    (active, query): PostgresTransaction => {
+      const { executor, client } = active;
       const source = () => executor;
+      const wrote = () => {
+        active.appended = true;
+      };
       return {
-        append: (streamId, events, appendOptions) => appendEvents(executor, sql, limits, streamId, events, appendOptions),
+        append: (streamId, events, appendOptions) => appendEvents(executor, sql, limits, streamId, events, appendOptions, wrote),
         readStream: (streamId, readOptions = {}) => readStreamEvents(executor, sql, streamId, readOptions),
         snapshots: postgresSnapshotStore(source, sql),
         checkpoints: postgresCheckpointStore(source, sql),
@@ -161,7 +179,17 @@ export function postgresEventStore(options: PostgresEventStoreOptions): Postgres
         client,
       };
     },
+    (active) => {
+      if (active.appended) signal.send();
+    },
   );
+
+  /** After an append wrote: signal now, or when the caller's transaction commits. */
+  function wrote(): void {
+    const active = transactions.current();
+    if (active === undefined) signal.send();
+    else active.appended = true;
+  }
 
   /** The executor for a call now: the caller's open transaction, or the pool. */
   function executor(): Executor {
@@ -202,7 +230,7 @@ export function postgresEventStore(options: PostgresEventStoreOptions): Postgres
     schema,
     pool,
     async append(streamId, events, appendOptions) {
-      return appendEvents(await ready(), sql, limits, streamId, events, appendOptions);
+      return appendEvents(await ready(), sql, limits, streamId, events, appendOptions, wrote);
     },
     async readStream(streamId, readOptions = {}) {
       return readStreamEvents(await ready(), sql, streamId, readOptions);
@@ -242,6 +270,7 @@ export function postgresEventStore(options: PostgresEventStoreOptions): Postgres
     async close() {
       if (closed) return;
       closed = true;
+      signal.close();
       notifier.close();
       if (owned) await pool.end();
     },

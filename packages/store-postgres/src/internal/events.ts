@@ -43,6 +43,32 @@ export function recordedEvent(row: EventRow): RecordedEvent {
   };
 }
 
+/** A stored event as the append function returns it for a repeat: JSON, data already parsed. */
+interface RepeatedEvent {
+  position: string;
+  version: number;
+  event_id: string;
+  type: string;
+  schema_version: number;
+  data: unknown;
+  metadata: EventMetadata;
+  recorded_ms: string;
+}
+
+function repeatedEvent(event: RepeatedEvent, streamId: string): RecordedEvent {
+  return {
+    id: event.event_id,
+    type: event.type,
+    schemaVersion: event.schema_version,
+    streamId,
+    version: event.version,
+    position: BigInt(event.position),
+    data: event.data,
+    metadata: event.metadata,
+    recordedAt: new Date(Number(event.recorded_ms)),
+  };
+}
+
 function utf8Length(text: string): number {
   // Each UTF-16 unit needs at most 3 bytes, so short texts skip the exact count.
   return text.length * 3 <= 65_536 ? text.length * 3 : Buffer.byteLength(text, 'utf8');
@@ -56,6 +82,8 @@ export async function appendEvents(
   streamId: string,
   events: readonly NewEvent[],
   options: AppendOptions | undefined,
+  /** Called when the append wrote (not for a repeat). */
+  onWrite: () => void,
 ): Promise<AppendResult> {
   const expected: ExpectedVersion = checkAppendInput(streamId, events, options);
   const count = events.length;
@@ -102,14 +130,16 @@ export async function appendEvents(
     throw classifyError(error, { operation: 'append', streamId, expected });
   }
 
-  const first = rows[0] as AppendRow;
-  if (first.repeated) {
-    const stored = rows.map((row) => recordedEvent({ ...row, stream_id: streamId } as EventRow));
+  const row = rows[0] as AppendRow;
+  if (row.repeat !== null) {
+    const stored = (JSON.parse(row.repeat) as RepeatedEvent[]).map((event) => repeatedEvent(event, streamId));
     const last = stored[stored.length - 1] as RecordedEvent;
     return { streamId, version: last.version, position: last.position, events: stored };
   }
-  const firstPosition = BigInt(first.position);
-  const recordedAt = Number(first.recorded_ms);
+  onWrite();
+  const firstPosition = BigInt(row.position as string);
+  const firstVersion = row.version as number;
+  const recordedAt = Number(row.recorded_ms);
   const recorded = new Array<RecordedEvent>(count);
   for (let index = 0; index < count; index++) {
     recorded[index] = {
@@ -117,14 +147,14 @@ export async function appendEvents(
       type: types[index] as string,
       schemaVersion: schemaVersions[index] as number,
       streamId,
-      version: first.version + index,
+      version: firstVersion + index,
       position: firstPosition + BigInt(index),
       data: JSON.parse(dataTexts[index] as string),
       metadata: JSON.parse(metadataTexts[index] as string) as EventMetadata,
       recordedAt: new Date(recordedAt),
     };
   }
-  return { streamId, version: first.version + count - 1, position: firstPosition + BigInt(count - 1), events: recorded };
+  return { streamId, version: firstVersion + count - 1, position: firstPosition + BigInt(count - 1), events: recorded };
 }
 
 function naturalOption(value: unknown, name: string): number | undefined {

@@ -29,11 +29,28 @@ export function releaseClient(client: PostgresPoolClient, error?: unknown): void
   client.release(error !== undefined && breaksConnection(error) ? asError(error) : undefined);
 }
 
+const guarded = new WeakSet<PostgresPoolClient>();
+
+/**
+ * Checks a connection out of the pool with an 'error' listener on it. The pool listens only to
+ * idle connections; one that breaks while checked out (a server restart between two statements,
+ * or after a failed query, before the pool closed it) would otherwise emit an unhandled 'error'
+ * and crash the process. The error itself reaches the caller through the next query.
+ */
+export async function checkOut(pool: PostgresPool): Promise<PostgresPoolClient> {
+  const client = await pool.connect();
+  if (!guarded.has(client)) {
+    guarded.add(client);
+    client.on('error', () => undefined);
+  }
+  return client;
+}
+
 /** Runs each statement on a connection checked out of `pool` for that statement only. */
 export function poolExecutor(pool: PostgresPool, prepare: boolean): Executor {
   return {
     async run<Row>(statement: Statement, values: unknown[]): Promise<Row[]> {
-      const client = await pool.connect();
+      const client = await checkOut(pool);
       let result: { rows: Row[] };
       try {
         result = await client.query(configOf(statement, values, prepare));

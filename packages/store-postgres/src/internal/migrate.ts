@@ -1,6 +1,6 @@
 import type { PostgresPool } from '../postgres-pool.js';
 import { classifyError } from './classify-error.js';
-import { releaseClient } from './executor.js';
+import { checkOut, releaseClient } from './executor.js';
 import { LATEST_VERSION, MIGRATIONS } from './migrations.js';
 import { ident, migrationLockKey } from './sql.js';
 
@@ -34,7 +34,7 @@ export async function migrateSchema(pool: PostgresPool, schema: string): Promise
   let client: Awaited<ReturnType<PostgresPool['connect']>> | undefined;
   let failure: unknown;
   try {
-    client = await pool.connect();
+    client = await checkOut(pool);
     // Fast path without a lock or a transaction: most calls find the schema current.
     const current = await client
       .query({ text: `select coalesce(max(version), 0) as version from ${ident(schema)}.migrations` })

@@ -18,17 +18,13 @@ export interface EventRow {
   recorded_ms: string;
 }
 
-/** A row of the append function: one summary row for a new append, or the stored events of a repeat. */
+/** The row of the append function: the first position and version of a new append, or the stored events of a repeat. */
 export interface AppendRow {
-  position: string;
-  version: number;
-  event_id: string | null;
-  type: string | null;
-  schema_version: number | null;
-  data: string | null;
-  metadata: string | null;
-  recorded_ms: string;
-  repeated: boolean;
+  position: string | null;
+  version: number | null;
+  recorded_ms: string | null;
+  /** JSON array of the stored events (EventRow fields but stream_id) when the append repeats them. */
+  repeat: string | null;
 }
 
 /** Every statement the store runs for one schema. */
@@ -50,6 +46,7 @@ export interface Statements {
   readonly leaseAcquire: Statement;
   readonly leaseRelease: Statement;
   readonly leaseHolder: Statement;
+  readonly notify: Statement;
 }
 
 /** Every statement the store runs for one schema, named per schema so pools can be shared. */
@@ -60,9 +57,7 @@ export function statements(schema: string): Statements {
   return {
     append: named(
       'append',
-      `select r_position::text as position, r_version as version, r_event_id as event_id, r_type as type,
-        r_schema_version as schema_version, r_data::text as data, r_metadata::text as metadata,
-        ${epochMs('r_recorded_at')} as recorded_ms, r_repeated as repeated
+      `select r_position::text as position, r_version as version, ${epochMs('r_recorded_at')} as recorded_ms, r_repeat::text as repeat
         from ${s}.append_events($1, $2, $3, $4, $5, $6, $7)`,
     ),
     readStreamForward: named(
@@ -114,5 +109,6 @@ export function statements(schema: string): Statements {
       'lease_holder',
       `select name, owner, ${epochMs('expires_at')} as expires_ms from ${s}.leases where name = $1 and expires_at > now()`,
     ),
+    notify: named('notify', `select pg_notify($1, '')`),
   };
 }

@@ -3,7 +3,7 @@ import { ConfigurationError } from '@eventfold/core';
 import type { PostgresPool, PostgresPoolClient, PostgresQueryResult } from '../postgres-pool.js';
 import type { PostgresTransaction } from '../postgres-transaction.js';
 import { breaksConnection, classifyError } from './classify-error.js';
-import { clientExecutor, type Executor, releaseClient, type Statement } from './executor.js';
+import { checkOut, clientExecutor, type Executor, releaseClient, type Statement } from './executor.js';
 
 /** A transaction in progress: its connection, and whether it can still be used. */
 export interface ActiveTransaction {
@@ -13,6 +13,8 @@ export interface ActiveTransaction {
   /** The error that broke the connection, if one did: the connection is then closed, not pooled. */
   broken: unknown;
   savepoints: number;
+  /** Set when an append wrote in this transaction: its commit is then signalled to listeners. */
+  appended: boolean;
   tx: PostgresTransaction;
 }
 
@@ -41,7 +43,9 @@ export function transactionRunner(
   prepare: boolean,
   /** Starts a transaction: BEGIN, then declares it an appender before it writes anything (see the horizon). */
   beginText: string,
-  facade: (executor: Executor, client: PostgresPoolClient, query: PostgresTransaction['query']) => PostgresTransaction,
+  facade: (active: ActiveTransaction, query: PostgresTransaction['query']) => PostgresTransaction,
+  /** Called after a transaction committed. */
+  onCommit: (active: ActiveTransaction) => void,
 ): TransactionRunner {
   const context = new AsyncLocalStorage<ActiveTransaction>();
 
@@ -79,7 +83,7 @@ export function transactionRunner(
 
     let client: PostgresPoolClient;
     try {
-      client = await pool.connect();
+      client = await checkOut(pool);
     } catch (error) {
       throw classifyError(error, { operation: 'transaction' });
     }
@@ -88,6 +92,7 @@ export function transactionRunner(
       open: true,
       broken: undefined,
       savepoints: 0,
+      appended: false,
       executor: undefined as unknown as Executor,
       tx: undefined as unknown as PostgresTransaction,
     };
@@ -109,7 +114,8 @@ export function transactionRunner(
         throw error;
       }
     };
-    Object.assign(active, { executor: guarded, tx: facade(guarded, client, query) });
+    Object.assign(active, { executor: guarded });
+    active.tx = facade(active, query);
 
     try {
       await simple(active, beginText);
@@ -128,6 +134,7 @@ export function transactionRunner(
           '[@eventfold/store-postgres] The transaction was rolled back, not committed: a statement in it failed and its error was caught. Wrap statements that may fail in a nested store.transaction() (a savepoint).',
         );
       }
+      onCommit(active);
       return result;
     } finally {
       active.open = false;
