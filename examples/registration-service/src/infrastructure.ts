@@ -2,6 +2,7 @@ import { type EventStore, inMemoryEventStore, inMemoryTransport, type Transport 
 import { mongoEventStore } from '@eventfold/store-mongo';
 import { postgresEventStore } from '@eventfold/store-postgres';
 import { type KafkaAdmin, type KafkaTransport, kafkaTransport } from '@eventfold/transport-kafka';
+import pg from 'pg';
 import type { AdapterConfig } from './config.js';
 import { TOPIC_PARTITIONS, TOPICS, USER_CREATED_TOPIC } from './domain/events.js';
 import type { ReadinessCheck } from './http/ops-routes.js';
@@ -51,7 +52,7 @@ export async function connectInfrastructure(adapters: AdapterConfig): Promise<In
   };
   try {
     const store = await connectStore(adapters);
-    closers.push(() => store.store.close());
+    closers.push(() => store.close());
     const transport = await connectTransport(adapters);
     closers.push(() => transport.close());
     return {
@@ -69,20 +70,32 @@ export async function connectInfrastructure(adapters: AdapterConfig): Promise<In
   }
 }
 
-async function connectStore(adapters: AdapterConfig): Promise<{ store: EventStore; description: string }> {
+async function connectStore(adapters: AdapterConfig): Promise<{ store: EventStore; description: string; close(): Promise<void> }> {
   if (adapters.databaseUrl !== undefined) {
-    const store = postgresEventStore({
+    const pool = new pg.Pool({
       connectionString: adapters.databaseUrl,
-      schema: adapters.databaseSchema,
-      poolOptions: { application_name: 'registration-service' },
+      application_name: 'registration-service',
+      max: 10,
+      connectionTimeoutMillis: 10_000,
+      idleTimeoutMillis: 10_000,
     });
+    // pg-pool listens for errors only on idle connections. A connection that breaks while checked out
+    // (the server restarts, the network drops) would emit an 'error' nobody listens to, and crash the
+    // process; the query on it is rejected anyway, and the store turns that into StoreUnavailableError.
+    pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
+    const store = postgresEventStore({ pool, schema: adapters.databaseSchema });
+    const close = async () => {
+      await store.close().catch(() => undefined);
+      await pool.end();
+    };
     try {
       await store.migrate();
     } catch (error) {
-      await store.close().catch(() => undefined);
+      await close().catch(() => undefined);
       throw error;
     }
-    return { store, description: `PostgreSQL event store (schema ${adapters.databaseSchema})` };
+    return { store, close, description: `PostgreSQL event store (schema ${adapters.databaseSchema})` };
   }
   if (adapters.mongoUrl !== undefined) {
     const store = mongoEventStore({
@@ -96,9 +109,10 @@ async function connectStore(adapters: AdapterConfig): Promise<{ store: EventStor
       await store.close().catch(() => undefined);
       throw error;
     }
-    return { store, description: `MongoDB event store (database ${adapters.mongoDatabase})` };
+    return { store, close: () => store.close(), description: `MongoDB event store (database ${adapters.mongoDatabase})` };
   }
-  return { store: inMemoryEventStore(), description: 'in-memory event store (nothing survives a restart)' };
+  const store = inMemoryEventStore();
+  return { store, close: () => store.close(), description: 'in-memory event store (nothing survives a restart)' };
 }
 
 async function connectTransport(
