@@ -1,6 +1,9 @@
 import {
   type AppendOptions,
   type AppendResult,
+  checkAppendInput,
+  checkReadAllOptions,
+  checkReadStreamOptions,
   type EventMetadata,
   type ExpectedVersion,
   type NewEvent,
@@ -12,9 +15,9 @@ import {
   uuidv7,
   ValidationError,
 } from '@eventfold/core';
-import { checkAppendInput, jsonText } from './append-input.js';
 import { classifyError } from './classify-error.js';
 import type { Executor } from './executor.js';
+import { jsonText } from './json-text.js';
 import type { AppendRow, EventRow, Statements } from './statements.js';
 
 /** Limits the event operations apply. */
@@ -157,14 +160,6 @@ export async function appendEvents(
   return { streamId, version: firstVersion + count - 1, position: firstPosition + BigInt(count - 1), events: recorded };
 }
 
-function naturalOption(value: unknown, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new ValidationError('Invalid read options', [{ message: `${name} must be an integer >= 0, got ${String(value)}`, path: [name] }]);
-  }
-  return value;
-}
-
 /** Reads one stream in version order, forward or backward. */
 export async function readStreamEvents(
   executor: Executor,
@@ -172,8 +167,8 @@ export async function readStreamEvents(
   streamId: string,
   options: ReadStreamOptions,
 ): Promise<RecordedEvent[]> {
-  const fromVersion = naturalOption(options.fromVersion, 'fromVersion');
-  const limit = naturalOption(options.limit, 'limit');
+  checkReadStreamOptions(options);
+  const { fromVersion, limit } = options;
   if (limit === 0) return [];
   const backward = options.direction === 'backward';
   const from = backward ? Math.min(fromVersion ?? MAX_INT4, MAX_INT4) : (fromVersion ?? 1);
@@ -185,16 +180,6 @@ export async function readStreamEvents(
   }
 }
 
-function positionOption(value: unknown): Position {
-  if (value === undefined) return START;
-  if (typeof value !== 'bigint') {
-    throw new ValidationError('Invalid read options', [
-      { message: `after must be a bigint position, got ${typeof value}`, path: ['after'] },
-    ]);
-  }
-  return value < START ? START : value;
-}
-
 /** Reads the store-wide log after a position, up to the visibility horizon. */
 export async function readAllEvents(
   executor: Executor,
@@ -202,8 +187,9 @@ export async function readAllEvents(
   limits: EventLimits,
   options: ReadAllOptions,
 ): Promise<RecordedEvent[]> {
-  const after = positionOption(options.after);
-  const limit = Math.min(naturalOption(options.limit, 'limit') ?? limits.readBatchSize, limits.readBatchSize);
+  checkReadAllOptions(options);
+  const after = options.after === undefined || options.after < START ? START : options.after;
+  const limit = Math.min(options.limit ?? limits.readBatchSize, limits.readBatchSize);
   const { categories, types } = options;
   if (limit === 0 || categories?.length === 0 || types?.length === 0) return [];
   const values: unknown[] = [

@@ -7,9 +7,9 @@ import {
   type SnapshotStore,
   ValidationError,
 } from '@eventfold/core';
-import { jsonText } from './append-input.js';
 import { classifyError } from './classify-error.js';
 import type { Executor, Statement } from './executor.js';
+import { jsonText } from './json-text.js';
 import type { Statements } from './statements.js';
 
 /** Gives the executor to use now: the open transaction's, or the pool's. */
