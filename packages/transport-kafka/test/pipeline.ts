@@ -13,7 +13,15 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
-import type { EventStore, Inbox, InboxOutcome, NewEvent, RecordedEvent } from '@eventfold/core';
+import {
+  type EventStore,
+  type Inbox,
+  type InboxOutcome,
+  isStoreUnavailableError,
+  type NewEvent,
+  type RecordedEvent,
+  StoreUnavailableError,
+} from '@eventfold/core';
 import { type PostgresEventStore, postgresEventStore } from '@eventfold/store-postgres';
 import pg from 'pg';
 
@@ -31,7 +39,8 @@ export function pipelinePool(connectionString: string, max = 10): pg.Pool {
 
 /** Creates the schema and tables (idempotent: workers call it too). */
 export async function createPipelineSchema(pool: pg.Pool, schema: string): Promise<void> {
-  await pool.query(`
+  await whileAvailable(() =>
+    pool.query(`
     create schema if not exists ${schema};
     create table if not exists ${schema}.inbox (
       consumer text not null, message_id text not null, skips integer not null default 0,
@@ -40,12 +49,44 @@ export async function createPipelineSchema(pool: pg.Pool, schema: string): Promi
       consumer text not null, event_id text not null, stream_id text not null, version integer not null,
       applied_seq bigserial, attempts integer not null default 1,
       primary key (consumer, event_id));
-    create table if not exists ${schema}.checkpoints (name text primary key, position text not null);
-  `);
+  `),
+  );
 }
 
 export async function dropPipelineSchema(pool: pg.Pool, schema: string): Promise<void> {
   await pool.query(`drop schema if exists ${schema} cascade; drop schema if exists ${storeSchemaOf(schema)} cascade`);
+}
+
+/**
+ * True for a failure of the connection or the server rather than of the statement: PostgreSQL
+ * restarting (other suites restart the shared server), a broken socket.
+ */
+function isConnectionFailure(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && (code.startsWith('08') || code.startsWith('57P') || code.startsWith('E'))) return true;
+  return typeof message === 'string' && /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message);
+}
+
+/**
+ * As a store adapter would: a connection failure becomes a retryable `StoreUnavailableError`, which
+ * core's consumer answers by failing the batch (the transport delivers it again) instead of
+ * dead-lettering a healthy message.
+ */
+function unavailable(error: unknown): unknown {
+  return isConnectionFailure(error) ? new StoreUnavailableError(`PostgreSQL is unavailable: ${String(error)}`, { cause: error }) : error;
+}
+
+/** Runs `work`, again while PostgreSQL is unavailable (restarting), up to `timeoutMs`. */
+export async function whileAvailable<T>(work: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!(isConnectionFailure(error) || isStoreUnavailableError(error)) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
 }
 
 /** The inbox and the effect, sharing one transaction per message. */
@@ -59,7 +100,9 @@ export function pipelineInbox(pool: pg.Pool, schema: string): PipelineInbox {
   const transaction = new AsyncLocalStorage<pg.PoolClient>();
   return {
     async runOnce(consumer, messageId, work): Promise<InboxOutcome> {
-      const client = await pool.connect();
+      const client = await pool.connect().catch((error: unknown) => {
+        throw unavailable(error);
+      });
       let broken = false;
       try {
         await client.query('begin');
@@ -79,13 +122,17 @@ export function pipelineInbox(pool: pg.Pool, schema: string): PipelineInbox {
         await client.query('rollback').catch(() => {
           broken = true;
         });
-        throw error;
+        throw unavailable(error);
       } finally {
         client.release(broken);
       }
     },
     async has(consumer, messageId) {
-      const result = await pool.query(`select 1 from ${schema}.inbox where consumer = $1 and message_id = $2`, [consumer, messageId]);
+      const result = await pool
+        .query(`select 1 from ${schema}.inbox where consumer = $1 and message_id = $2`, [consumer, messageId])
+        .catch((error: unknown) => {
+          throw unavailable(error);
+        });
       return (result.rowCount ?? 0) > 0;
     },
     async applyEffect(consumer, event) {
@@ -138,7 +185,10 @@ export async function appendScenario(
 ): Promise<void> {
   // One append per event, streams in parallel but each stream in order: a batch never holds two events of one stream.
   for (let start = 0; start < events.length; start += batch) {
-    await Promise.all(events.slice(start, start + batch).map(({ streamId, event }) => store.append(streamId, [event])));
+    // Appends are idempotent by event id: one interrupted by a server restart is simply made again.
+    await Promise.all(
+      events.slice(start, start + batch).map(({ streamId, event }) => whileAvailable(() => store.append(streamId, [event]))),
+    );
   }
 }
 
@@ -160,13 +210,17 @@ export interface EffectSummary {
 
 /** Reads the effect table and inbox of `consumer`, against the ids that should have taken effect. */
 export async function summarise(pool: pg.Pool, schema: string, consumer: string, expectedIds: readonly string[]): Promise<EffectSummary> {
-  const effects = await pool.query<{ event_id: string; stream_id: string; version: number; attempts: number }>(
-    `select event_id, stream_id, version, attempts from ${schema}.effects where consumer = $1 order by applied_seq`,
-    [consumer],
+  const effects = await whileAvailable(() =>
+    pool.query<{ event_id: string; stream_id: string; version: number; attempts: number }>(
+      `select event_id, stream_id, version, attempts from ${schema}.effects where consumer = $1 order by applied_seq`,
+      [consumer],
+    ),
   );
-  const inbox = await pool.query<{ processed: string; skips: string }>(
-    `select count(*) as processed, coalesce(sum(skips), 0) as skips from ${schema}.inbox where consumer = $1`,
-    [consumer],
+  const inbox = await whileAvailable(() =>
+    pool.query<{ processed: string; skips: string }>(
+      `select count(*) as processed, coalesce(sum(skips), 0) as skips from ${schema}.inbox where consumer = $1`,
+      [consumer],
+    ),
   );
   const applied = new Set(effects.rows.map((row) => row.event_id));
   const versions = new Map<string, number[]>();
@@ -185,6 +239,8 @@ export async function summarise(pool: pg.Pool, schema: string, consumer: string,
 
 /** Number of effects of `consumer` so far. */
 export async function effectCount(pool: pg.Pool, schema: string, consumer: string): Promise<number> {
-  const result = await pool.query<{ count: string }>(`select count(*) as count from ${schema}.effects where consumer = $1`, [consumer]);
+  const result = await whileAvailable(() =>
+    pool.query<{ count: string }>(`select count(*) as count from ${schema}.effects where consumer = $1`, [consumer]),
+  );
   return Number(result.rows[0]?.count ?? 0);
 }

@@ -8,15 +8,25 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { type KafkaConsumerOptions, type KafkaTransport, type KafkaTransportOptions, kafkaTransport } from '@eventfold/transport-kafka';
 import { Kafka, logLevel } from 'kafkajs';
-import { repoRoot, requireKafkaBrokers } from '../../../test/support/services.js';
+import { repoRoot, requireKafkaBrokers, requirePostgresUrl as requireServerUrl } from '../../../test/support/services.js';
 
-export {
-  isManagedByScript,
-  requireKafkaBrokers,
-  requirePostgresUrl,
-  servicesScript,
-  setupOrFailEach,
-} from '../../../test/support/services.js';
+export { isManagedByScript, requireKafkaBrokers, servicesScript, setupOrFailEach } from '../../../test/support/services.js';
+
+/**
+ * `requirePostgresUrl()`, tried for up to 20 s: other suites restart the shared server, and a
+ * restart must not pass for a missing server. Still throws (the tests fail) when it stays away.
+ */
+export async function requirePostgresUrl(): Promise<string> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      return await requireServerUrl();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
 
 /** Consumer settings for tests: a member notices a rebalance within about half a second. */
 export const fastConsumer: KafkaConsumerOptions = {

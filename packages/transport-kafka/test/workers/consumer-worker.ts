@@ -48,7 +48,8 @@ await projector.start();
 console.log('started');
 for (;;) {
   await new Promise((resolve) => setTimeout(resolve, 200));
-  if ((await effectCount(pool, schema, name)) < expected) continue;
+  // A failed count (PostgreSQL restarting) just means: look again.
+  if ((await effectCount(pool, schema, name).catch(() => 0)) < expected) continue;
   const lag = await projector.lag();
   if (lag.length > 0 && lag.every((partition) => partition.lag === 0)) break;
 }
