@@ -78,7 +78,12 @@ export interface AggregateRootOptions<Root extends AggregateRoot<Event>, Event e
   create: () => Root;
   events?: EventCatalog;
   /** Snapshot format; `serialize`/`deserialize` are needed because a class instance is not plain data. */
-  snapshot?: AggregateSnapshotOptions<Root> & { serialize: (root: Root) => unknown; deserialize: (data: unknown) => Root };
+  snapshot?: AggregateSnapshotOptions<Root> & {
+    /** Turns the root's state into JSON-serialisable data. */
+    serialize: (root: Root) => unknown;
+    /** Builds a root from that data (its version is restored by the repository). */
+    deserialize: (data: unknown) => Root;
+  };
 }
 
 const pending = new WeakMap<object, number>();

@@ -33,8 +33,11 @@ export interface AggregateSnapshotOptions<State> {
 export interface Aggregate<State, Command, Event extends DomainEvent = DomainEvent> {
   /** Stream category: the stream of the aggregate with id `x` is `<name>-<x>`. */
   readonly name: string;
+  /** The state of an aggregate with no events. */
   initialState(): State;
+  /** The state after one more event. Pure: no I/O, no throwing. */
   evolve(state: State, event: Event): State;
+  /** The events a command produces in a state (none is fine), or a thrown `DomainError`. */
   decide(command: Command, state: State): DecidedEvent<Event>[] | Promise<DecidedEvent<Event>[]>;
   /** When given, events are validated before they are appended and decoded (upcast) when loaded. */
   readonly events?: EventCatalog;

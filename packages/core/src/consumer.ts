@@ -33,7 +33,10 @@ export interface ConsumerOptions<Message = RecordedEvent> {
   /** Retries of transient failures. @defaultValue `{ maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 10_000, jitter: 1 }` */
   retry?: Partial<RetryPolicy>;
   /** Where dead letters go. @defaultValue `{ topic: (topic) => \`${topic}.dlq\` }` */
-  deadLetter?: { topic?: (topic: string) => string };
+  deadLetter?: {
+    /** The dead-letter topic of a topic. */
+    topic?: (topic: string) => string;
+  };
   /**
    * Turns a message into what `handle` receives; a `ValidationError` it throws dead-letters the message at once.
    * Decode with a catalog to get typed, upcast events: `(message) => catalog.decode(messageToEvent(message))`.
@@ -76,6 +79,7 @@ export interface Consumer {
    * was already handled).
    */
   stop(): Promise<void>;
+  /** Counts of handled, duplicate, retried and dead-lettered messages since the consumer was made. */
   stats(): ConsumerStats;
   /** Messages not yet committed, per partition assigned to this consumer. */
   lag(): Promise<PartitionLag[]>;

@@ -64,7 +64,9 @@ export interface Subscription {
  * - Each message is delivered to one member of a group; different groups each get every message.
  */
 export interface Transport {
+  /** Publishes messages to a topic; resolves once the broker has durably acknowledged all of them. */
   publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void>;
+  /** Joins a consumer group and delivers batches to the handler until the subscription is closed. */
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   /** Stops every subscription and releases connections. */
   close(): Promise<void>;

@@ -17,7 +17,9 @@ export interface MongoFindOptionsLike {
 
 /** A `FindCursor`: the store reads it to the end (`toArray`) or stops early (`for await` + `break`). */
 export interface MongoCursorLike extends AsyncIterable<MongoDocument> {
+  /** Reads the rest of the cursor. */
   toArray(): Promise<MongoDocument[]>;
+  /** Releases the cursor early. */
   close(): Promise<void>;
 }
 
@@ -30,19 +32,31 @@ export interface MongoIndexSpecLike {
 
 /** A `Collection`. */
 export interface MongoCollectionLike {
+  /** Inserts one document. */
   insertOne(document: MongoDocument): Promise<unknown>;
+  /** Inserts documents, in order when `ordered`. */
   insertMany(documents: MongoDocument[], options?: { ordered?: boolean }): Promise<unknown>;
+  /** The first matching document, or `null`. */
   findOne(filter: MongoDocument, options?: MongoFindOptionsLike): Promise<MongoDocument | null>;
+  /** A cursor over the matching documents. */
   find(filter: MongoDocument, options?: MongoFindOptionsLike): MongoCursorLike;
+  /** Replaces (or, with `upsert`, inserts) one document. */
   replaceOne(filter: MongoDocument, replacement: MongoDocument, options?: { upsert?: boolean }): Promise<unknown>;
+  /** Deletes the matching documents. */
   deleteMany(filter: MongoDocument): Promise<unknown>;
+  /** Creates indexes (existing identical ones are left alone). */
   createIndexes(indexes: MongoIndexSpecLike[]): Promise<unknown>;
-  listIndexes(): { toArray(): Promise<MongoDocument[]> };
+  /** The collection's indexes. */
+  listIndexes(): {
+    /** Reads them all. */
+    toArray(): Promise<MongoDocument[]>;
+  };
 }
 
 /** A `Db`. */
 export interface MongoDbLike {
   readonly databaseName: string;
+  /** A collection of this database. */
   collection(name: string): MongoCollectionLike;
 }
 
@@ -50,5 +64,6 @@ export interface MongoDbLike {
 export interface MongoClientLike {
   /** The store passes `DbOptions` (read and write concern, BSON options); typed loosely, as the driver's own type changes between majors. */
   db(name: string, options?: object): MongoDbLike;
+  /** Closes the client's connections. */
   close(): Promise<void>;
 }

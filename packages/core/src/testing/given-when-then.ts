@@ -34,7 +34,10 @@ export function domainView(events: readonly (DomainEvent | NewEvent | RecordedEv
 export function given<State, Command, Event extends DomainEvent>(
   aggregate: Aggregate<State, Command, Event>,
   history: readonly Event[] = [],
-): { when(command: Command): Outcome<State, Event> } {
+): {
+  /** Runs the command against the state the history builds. */
+  when(command: Command): Outcome<State, Event>;
+} {
   return {
     when(command) {
       let run: Promise<{ events: DecidedEvent<Event>[]; state: State }> | undefined;

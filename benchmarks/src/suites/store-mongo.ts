@@ -4,16 +4,9 @@
  * insertOne / insertMany, and read back with find. Each measure uses fresh collections, so every
  * side starts from the same, empty state (FerretDB 1.x scans collections, so sizes matter).
  */
-import { createRequire } from 'node:module';
-import type { Suite, Workload } from '../src/harness.js';
-
-// The benchmarks workspace package does not depend on the driver or the store; resolve both from
-// the store's own package, where they are installed (and the driver is the one the store uses).
-const fromStore = createRequire(new URL('../../packages/store-mongo/package.json', import.meta.url));
-const { MongoClient } = (await import(fromStore.resolve('mongodb'))) as typeof import('mongodb');
-const { mongoEventStore } = (await import(
-  '../../packages/store-mongo/src/index.js'
-)) as typeof import('../../packages/store-mongo/src/index.js');
+import { mongoEventStore } from '@eventfold/store-mongo';
+import { MongoClient } from 'mongodb';
+import type { Suite, Workload } from '../harness.js';
 
 type Client = InstanceType<typeof MongoClient>;
 type Store = ReturnType<typeof mongoEventStore>;
@@ -54,7 +47,7 @@ async function freshStore(): Promise<Store> {
 
 /** The baseline's collection: one document per event, unique (stream, version), as a hand-written store would have. */
 async function freshCollection() {
-  const collection = client.db(database).collection(`plain${run++}`);
+  const collection = client.db(database).collection<{ _id?: number; [field: string]: unknown }>(`plain${run++}`);
   await collection.createIndexes([{ key: { streamId: 1, version: 1 }, name: 'stream_version', unique: true }]);
   return collection;
 }
