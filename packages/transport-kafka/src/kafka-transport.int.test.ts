@@ -11,6 +11,7 @@ import { freshName, requireKafkaBrokers, setupOrFailEach, testTransport, topicJa
 
 const require = createRequire(import.meta.url);
 const { createErrorFromCode } = require('kafkajs/src/protocol/error.js') as { createErrorFromCode: (code: number) => Error };
+const { KafkaJSNonRetriableError } = require('kafkajs') as { KafkaJSNonRetriableError: new (message: string) => Error };
 const REQUEST_TIMED_OUT = 7;
 const REBALANCE_IN_PROGRESS = 27;
 
@@ -282,6 +283,57 @@ describe('redelivery', () => {
     const firstTimes = deliveries.filter((value, index) => deliveries.indexOf(value) === index);
     expect(firstTimes).toEqual(sent.map((message) => message.value));
     expect(deliveries.length).toBe(20 + 2 * 4);
+    await subscription.close();
+  });
+  it('restarts a consumer that kafkajs gave up on (a non-retriable error), and delivers what was not committed', async () => {
+    const base = new Kafka({ brokers, clientId: 'eventfold-test', logLevel: logLevel.NOTHING });
+    let failures = 1;
+    // The real client, with one commit failing with an error kafkajs does not retry: it crashes the consumer and does not restart it.
+    const client: KafkaClient = {
+      producer: (config) => base.producer(config),
+      admin: () => base.admin(),
+      consumer(config) {
+        const consumer = base.consumer(config);
+        const run = consumer.run.bind(consumer);
+        return Object.assign(consumer, {
+          run: (runConfig: Parameters<typeof consumer.run>[0] = {}) =>
+            run({
+              ...runConfig,
+              eachBatch: async (payload) =>
+                runConfig.eachBatch?.({
+                  ...payload,
+                  commitOffsetsIfNecessary: async (offsets) => {
+                    if (failures-- > 0) throw new KafkaJSNonRetriableError('injected: a failure kafkajs does not retry');
+                    await payload.commitOffsetsIfNecessary(offsets);
+                  },
+                }),
+            }),
+        });
+      },
+    };
+    const transport = await transportFor({ kafka: client });
+    const topic = await topicWith(transport, 'crash', 1);
+    const sent = keyed(10, 1);
+    await transport.publish(topic, sent);
+    const deliveries: string[] = [];
+    const errors: unknown[] = [];
+    const subscription = await transport.subscribe({
+      group: freshName('group'),
+      topics: [topic],
+      handler: async (batch) => void deliveries.push(...batch.map((message) => JSON.parse(textOf(message)) as string)),
+      onError: (error) => errors.push(error),
+    });
+    await eventually('the restarted consumer delivered and committed everything', async () => {
+      const lag = await subscription.lag();
+      return lag.length === 1 && lag[0]?.lag === 0 && deliveries.length >= 20;
+    });
+    expect(deliveries).toEqual([...sent, ...sent].map((message) => message.value));
+    const messages = errors.map((error) => (error as Error).message);
+    // Reported twice: the failed commit, then kafkajs's crash without restart, after which the transport restarted it.
+    expect(messages.filter((message) => message.includes('injected')).map((message) => message.split(':')[0])).toEqual([
+      `[@eventfold/transport-kafka] Kafka is unavailable for commit (topic "${topic}")`,
+      '[@eventfold/transport-kafka] Kafka is unavailable for consume',
+    ]);
     await subscription.close();
   });
 });
