@@ -113,6 +113,42 @@ describe.each<[StoreKind, string]>([
     expect(seats.body.data).toMatchObject({ registered: 1, seatsLeft: 1 });
   });
 
+  it('dead-letters a message that is not an event at once, to user.created.dlq, and the partitions move on', async () => {
+    // One poison message on each of the 3 partitions, so whatever partition the next user lands on is behind one.
+    await stack.publishRaw(
+      'user.created',
+      [0, 1, 2].map((partition) => ({ partition, key: `poison-${partition}`, value: 'not an event', headers: { 'x-test': 'poison' } })),
+    );
+    const created = await stack.call(stack.userApi, 'POST', '/users', {
+      username: `carol${suffix}`,
+      email: `carol${suffix}@gmail.com`,
+      password,
+      fullName: 'Carol',
+    });
+    expect(created.status, created.text).toBe(201);
+    await eventually('registration-service to know the user behind the poison', async () => {
+      const reply = await stack.call(stack.registrationApi, 'GET', `/known-users/${created.body.data.userId}`);
+      return reply.status === 200 ? true : undefined;
+    });
+    const letters = await eventually('three dead letters', async () => {
+      const found = await stack.readTopic('user.created.dlq');
+      return found.length >= 3 ? found : undefined;
+    });
+    expect(letters).toHaveLength(3);
+    for (const letter of letters) {
+      expect(letter.key).toMatch(/^poison-\d$/);
+      expect(letter.headers).toMatchObject({
+        'x-test': 'poison',
+        'dlq-original-topic': `${stack.topicPrefix}user.created`,
+        'dlq-attempts': '1',
+      });
+      expect(letter.headers['dlq-error-name']).toBeTruthy();
+      expect(decoder.decode(letter.value)).toBe('not an event');
+    }
+    const metrics = await stack.call(stack.registrationApi, 'GET', '/metrics');
+    expect(metrics.text).toMatch(/eventfold_dead_letters_total\{[^}]*\} 3/);
+  });
+
   it('lets no password out: not in any stored event, any message on any topic, any log line or any response', async () => {
     expect(userId, 'the previous test registered a user').toBeDefined();
     const passwords = [password, `Pw!${suffix}Dup1`, `weakpw${suffix}`, `Pw!${suffix}Dom2`];

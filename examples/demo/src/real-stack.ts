@@ -50,6 +50,11 @@ export interface RealStack {
   call(base: string, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Exchange>;
   /** The messages of a topic (prefixed here), up to its end now. */
   readTopic(topic: string): Promise<IncomingMessage[]>;
+  /** Publishes raw messages to a topic (prefixed here), straight through kafkajs, to the given partitions. */
+  publishRaw(
+    topic: string,
+    messages: readonly { partition: number; key: string; value: string; headers?: Record<string, string> }[],
+  ): Promise<void>;
   /** The topics of this run (full names). */
   topics(): Promise<string[]>;
   /** Partition counts of the given topics (prefixed here). */
@@ -172,6 +177,15 @@ export async function startRealStack(
       // A throw-away group per read, as the transport's `readTopic` does; plain kafkajs here, so the test
       // reads what is on the broker without going through the adapter under test.
       return readWholeTopic(kafka, admin, `${topicPrefix}${topic}`);
+    },
+    async publishRaw(topic, messages) {
+      const producer = kafka.producer({ allowAutoTopicCreation: false });
+      await producer.connect();
+      try {
+        await producer.send({ topic: `${topicPrefix}${topic}`, acks: -1, messages: messages.map((message) => ({ ...message })) });
+      } finally {
+        await producer.disconnect();
+      }
     },
     topics,
     async partitions(topic) {
