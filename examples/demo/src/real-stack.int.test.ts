@@ -113,6 +113,22 @@ describe.each<[StoreKind, string]>([
     expect(seats.body.data).toMatchObject({ registered: 1, seatsLeft: 1 });
   });
 
+  it('restarts registration-service on the same store and topics: what it knew and booked is still there', async () => {
+    expect(conferenceId, 'the previous test booked a seat').toBeDefined();
+    await stack.restartRegistrations();
+    const known = await stack.call(stack.registrationApi, 'GET', `/known-users/${userId}`);
+    expect(known.status, known.text).toBe(200);
+    const seats = await stack.call(stack.registrationApi, 'GET', `/conferences/${conferenceId}`);
+    expect(seats.body.data).toMatchObject({ registered: 1, seatsLeft: 1 });
+    const again = await stack.call(stack.registrationApi, 'POST', `/conferences/${conferenceId}/registrations`, { userId });
+    expect(again.status, again.text).toBe(409);
+    const ready = await eventually('the restarted service to be ready', async () => {
+      const reply = await stack.call(stack.registrationApi, 'GET', '/ready');
+      return reply.status === 200 ? reply : undefined;
+    });
+    expect(ready.body.checks).toMatchObject({ store: 'ok', broker: 'ok' });
+  });
+
   it('dead-letters a message that is not an event at once, to user.created.dlq, and the partitions move on', async () => {
     // One poison message on each of the 3 partitions, so whatever partition the next user lands on is behind one.
     await stack.publishRaw(

@@ -43,6 +43,8 @@ export interface RealStack {
   readonly registrations: RegistrationService;
   /** The infrastructure descriptions, as the services log them at start-up. */
   readonly descriptions: { readonly user: string; readonly registration: string };
+  /** Stops registration-service and closes its infrastructure, then starts a new one on the same schema or database, topics and group. */
+  restartRegistrations(): Promise<void>;
   /** Every log line of both services (JSON text), at level trace. */
   readonly logs: string[];
   /** Every HTTP exchange made through `call`. */
@@ -117,7 +119,8 @@ export async function startRealStack(
   const mongo = store === 'mongo' ? new MongoClient(urls.mongoUrl) : undefined;
 
   const userInfrastructure = await connectUserInfrastructure(userConfig.adapters);
-  const registrationInfrastructure = await connectRegistrationInfrastructure(registrationConfig.adapters).catch(async (error: unknown) => {
+  const connectRegistrations = () => connectRegistrationInfrastructure(registrationConfig.adapters);
+  let registrationInfrastructure = await connectRegistrations().catch(async (error: unknown) => {
     await userInfrastructure.close();
     throw error;
   });
@@ -131,14 +134,16 @@ export async function startRealStack(
   });
   // A consumer group of its own per run (the group is named after the service).
   const registrationName = `registration-service-${run}`;
-  const registrations = createRegistrationService({
-    store: registrationInfrastructure.store,
-    transport: registrationInfrastructure.transport,
-    log: capture,
-    readinessChecks: registrationInfrastructure.readinessChecks,
-    topicPrefix: registrationConfig.adapters.topicPrefix,
-    name: registrationName,
-  });
+  const buildRegistrations = (infrastructure: typeof registrationInfrastructure) =>
+    createRegistrationService({
+      store: infrastructure.store,
+      transport: infrastructure.transport,
+      log: capture,
+      readinessChecks: infrastructure.readinessChecks,
+      topicPrefix: registrationConfig.adapters.topicPrefix,
+      name: registrationName,
+    });
+  let registrations = buildRegistrations(registrationInfrastructure);
 
   let stopped: Promise<void> | undefined;
   const stop = () => {
@@ -158,7 +163,18 @@ export async function startRealStack(
     userApi: '',
     registrationApi: '',
     users,
-    registrations,
+    get registrations() {
+      return registrations;
+    },
+    async restartRegistrations() {
+      await registrations.stop();
+      await registrationInfrastructure.close();
+      registrationInfrastructure = await connectRegistrations();
+      registrations = buildRegistrations(registrationInfrastructure);
+      await registrations.start();
+      const registrationApi = await registrations.listen({ port: 0, host: '127.0.0.1' });
+      Object.assign(stack, { registrationApi });
+    },
     descriptions: { user: userInfrastructure.description, registration: registrationInfrastructure.description },
     logs,
     exchanges,
