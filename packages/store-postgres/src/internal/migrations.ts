@@ -197,6 +197,7 @@ as $fn$
 declare
   v_count integer := cardinality(p_ids);
   v_first_write boolean := pg_current_xact_id_if_assigned() is null;
+  v_lock_key bigint;
   v_found_any boolean;
   v_found integer;
   v_first_found integer;
@@ -221,7 +222,20 @@ begin
   -- One writer per stream at a time, until commit. Taken before an autocommit append gets its
   -- transaction id, so it always gets a larger id (hence larger positions) than the append it
   -- waited for: a stream's versions and positions increase together.
-  perform pg_advisory_xact_lock(hashtextextended('${schema}' || chr(31) || p_stream_id, 0));
+  v_lock_key := hashtextextended('${schema}' || chr(31) || p_stream_id, 0);
+  if not pg_try_advisory_xact_lock(v_lock_key) then
+    -- Contended: if the committed stream already rules this append out (and it is no repeat),
+    -- fail now instead of queueing behind the writers ahead, each of whom commits first.
+    select exists (select 1 from ${s}.events e where e.event_id = any(p_ids)), l.version
+      into v_found_any, v_current
+      from (select 1) as one
+      left join lateral (select e.version from ${s}.events e where e.stream_id = p_stream_id order by e.version desc limit 1) as l on true;
+    v_current := coalesce(v_current, 0);
+    if not v_found_any and not (p_expected = -1 or (p_expected = -2 and v_current = 0) or (p_expected = -3 and v_current > 0) or p_expected = v_current) then
+      raise exception using errcode = '${SQLSTATE.concurrency}', message = 'stream is not at the expected version', detail = v_current::text;
+    end if;
+    perform pg_advisory_xact_lock(v_lock_key);
+  end if;
 
   -- Both read after the lock (a new statement, so a new snapshot): the writer it waited for has committed.
   select exists (select 1 from ${s}.events e where e.event_id = any(p_ids)), l.version, l.position
