@@ -165,7 +165,10 @@ export async function startGroupMember(
       if (closing !== undefined) return;
       try {
         await consumer.connect();
+        if (closing !== undefined) return;
         await consumer.run(runConfig);
+        // close() may have run while this restart was connecting: do not leave a member behind it.
+        if (closing !== undefined) await consumer.disconnect();
       } catch (error) {
         report(classifyKafkaError(error, { operation: 'consumer restart' }));
         restartLater(Math.min(delayMs * 2, MAX_RESTART_DELAY_MS));
