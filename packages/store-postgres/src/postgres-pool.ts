@@ -25,11 +25,15 @@ export interface PostgresNotification {
 
 /** A connection checked out of a pool (`pg.PoolClient`). */
 export interface PostgresPoolClient {
+  /** Runs one statement. */
   query(config: PostgresQueryConfig): Promise<PostgresQueryResult<any>>;
   /** Returns the connection to the pool; with an error (or `true`) the pool closes it instead. */
   release(error?: Error | boolean): void;
+  /** Receives `LISTEN` notifications. */
   on(event: 'notification', listener: (message: PostgresNotification) => void): unknown;
+  /** Receives errors of the connection while no query is running. */
   on(event: 'error', listener: (error: Error) => void): unknown;
+  /** Called when the connection closes. */
   on(event: 'end', listener: () => void): unknown;
 }
 
@@ -39,6 +43,8 @@ export interface PostgresPoolClient {
  * for listening while it has listeners.
  */
 export interface PostgresPool {
+  /** Checks a connection out; the caller releases it. */
   connect(): Promise<PostgresPoolClient>;
+  /** Closes every connection. */
   end(): Promise<void>;
 }

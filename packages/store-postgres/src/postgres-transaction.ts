@@ -30,7 +30,9 @@ export interface PostgresTransactionInbox {
  * Events appended in it become visible to `readAll` when it commits.
  */
 export interface PostgresTransaction {
+  /** Appends in this transaction, like `EventStore.append`; the events become visible when it commits. */
   append(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
+  /** Reads a stream in this transaction (its own appends included), like `EventStore.readStream`. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readonly snapshots: SnapshotStore;
   readonly checkpoints: CheckpointStore;
