@@ -4,16 +4,11 @@
  * TRIALS rounds. Reports every event a subscriber never saw, and whether it was a gap (the
  * subscriber went past it) or lag (it stopped before it). Not part of the test suite: it takes
  * minutes and needs a busy machine to hit the rare interleavings.
- * `pnpm --dir benchmarks exec tsx --conditions=@eventfold/source store-postgres/gap-stress.ts`
+ * `pnpm --dir benchmarks exec tsx --conditions=@eventfold/source src/tools/postgres-gap-stress.ts`
  * (DATABASE_URL from `scripts/services env`; TRIALS, default 100).
  */
-import { createRequire } from 'node:module';
-
-const fromStore = createRequire(new URL('../../packages/store-postgres/package.json', import.meta.url));
-const pg = ((await import(fromStore.resolve('pg'))) as { default: typeof import('pg') }).default;
-const { postgresEventStore } = (await import(
-  '../../packages/store-postgres/src/index.js'
-)) as typeof import('../../packages/store-postgres/src/index.js');
+import { postgresEventStore } from '@eventfold/store-postgres';
+import pg from 'pg';
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 24 });
 pool.on('error', () => undefined);

@@ -4,16 +4,9 @@
  * headers the relay sets), and a consumer group that commits after handling each batch. Each
  * measure uses a fresh topic (3 partitions) and group, created or filled before timing starts.
  */
-import { createRequire } from 'node:module';
-import type { Suite, Workload } from '../src/harness.js';
-
-// The benchmarks workspace package does not depend on kafkajs or the transport; resolve both from
-// the transport's own package, where they are installed (and kafkajs is the one the transport uses).
-const fromTransport = createRequire(new URL('../../packages/transport-kafka/package.json', import.meta.url));
-const kafkajs = (await import(fromTransport.resolve('kafkajs'))) as typeof import('kafkajs');
-const { kafkaTransport } = (await import(
-  '../../packages/transport-kafka/src/index.js'
-)) as typeof import('../../packages/transport-kafka/src/index.js');
+import { kafkaTransport } from '@eventfold/transport-kafka';
+import * as kafkajs from 'kafkajs';
+import type { Suite, Workload } from '../harness.js';
 
 type KafkaTransport = ReturnType<typeof kafkaTransport>;
 type Kafka = InstanceType<typeof kafkajs.Kafka>;

@@ -6,17 +6,10 @@
  * `position > $1` (not gap-free): the difference is what the gap-free horizon costs. Each side has
  * its own schema and pool; every throughput measure writes to fresh streams.
  */
-import { createRequire } from 'node:module';
-import type { Suite, Workload } from '../src/harness.js';
-
-// The benchmarks package does not depend on pg or the store; resolve both from the store's own
-// package, where they are installed (so the driver is the one the store uses).
-const fromStore = createRequire(new URL('../../packages/store-postgres/package.json', import.meta.url));
-const pg = ((await import(fromStore.resolve('pg'))) as { default: typeof import('pg') }).default;
-const { postgresEventStore, isConcurrencyError } = {
-  ...((await import('../../packages/store-postgres/src/index.js')) as typeof import('../../packages/store-postgres/src/index.js')),
-  ...((await import(fromStore.resolve('@eventfold/core'))) as typeof import('@eventfold/core')),
-};
+import { isConcurrencyError } from '@eventfold/core';
+import { postgresEventStore } from '@eventfold/store-postgres';
+import pg from 'pg';
+import type { Suite, Workload } from '../harness.js';
 
 type Pool = InstanceType<typeof pg.Pool>;
 type Store = ReturnType<typeof postgresEventStore>;
@@ -361,7 +354,6 @@ const suite: Suite = {
       synchronous_commit: await setting('synchronous_commit'),
       wal_sync_method: await setting('wal_sync_method'),
       shared_buffers: await setting('shared_buffers'),
-      pg: (fromStore('pg/package.json') as { version: string }).version,
     };
   },
   async setup() {
