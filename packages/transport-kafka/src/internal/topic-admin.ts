@@ -2,7 +2,7 @@ import type { KafkaAdmin, KafkaClient } from '../kafka-client.js';
 import { classifyKafkaError } from './classify-error.js';
 import { assertTopicName, configurationError, integerOption } from './options.js';
 
-/** A topic to create, or to check, with {@link TopicAdmin.ensureTopics}. */
+/** A topic to create, or to check, with {@link KafkaTransport.ensureTopics}. */
 export interface TopicSpec {
   readonly topic: string;
   /** @defaultValue the transport's `topicDefaults.partitions` */
