@@ -24,6 +24,7 @@ import {
   setupOrFailEach,
   testTransport,
   topicJanitor,
+  waitFor,
 } from '../test/support.js';
 
 // Failure test 1 (and the order law, 5): the broker stops and starts again while events are being
@@ -51,23 +52,6 @@ afterAll(async () => {
     await pool.end();
   }
 }, 120_000);
-
-// A check that throws (PostgreSQL restarted by another suite, say) counts as "not yet".
-async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`Timed out after ${timeoutMs} ms waiting until ${what}${lastError === undefined ? '' : `: ${String(lastError)}`}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 describe('pipeline through a broker restart', () => {
   it(`applies each of ${EVENTS} events exactly once, in stream order, while Kafka stops and starts`, async (context) => {

@@ -23,6 +23,7 @@ import {
   testTransport,
   topicJanitor,
   type Worker,
+  waitFor,
 } from '../test/support.js';
 
 // Failure test 3 (and the order law, 5): the consumer runs in a child process that SIGKILLs itself
@@ -60,23 +61,6 @@ afterAll(async () => {
     await pool.end();
   }
 }, 120_000);
-
-// A check that throws (PostgreSQL restarted by another suite, say) counts as "not yet".
-async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`Timed out after ${timeoutMs} ms waiting until ${what}${lastError === undefined ? '' : `: ${String(lastError)}`}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('pipeline through consumer crashes', () => {
   it(`applies each of ${EVENTS} events once although the consumer dies between its effect and its offset commit`, async () => {

@@ -21,7 +21,15 @@ import {
   scenarioEvents,
   summarise,
 } from '../test/pipeline.js';
-import { freshName, requireKafkaBrokers, requirePostgresUrl, setupOrFailEach, testTransport, topicJanitor } from '../test/support.js';
+import {
+  freshName,
+  requireKafkaBrokers,
+  requirePostgresUrl,
+  setupOrFailEach,
+  testTransport,
+  topicJanitor,
+  waitFor,
+} from '../test/support.js';
 
 // Failure test 4: a poison message goes to `<topic>.dlq` after the configured retries (a message
 // that cannot even be decoded goes there at once), the messages behind it on its partition are
@@ -46,23 +54,6 @@ afterAll(async () => {
     await pool.end();
   }
 }, 120_000);
-
-// A check that throws (PostgreSQL restarted by another suite, say) counts as "not yet".
-async function waitFor(what: string, timeoutMs: number, check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`Timed out after ${timeoutMs} ms waiting until ${what}${lastError === undefined ? '' : `: ${String(lastError)}`}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('poison messages', () => {
   it('dead-letters after the retries, keeps the partition moving, and applies the message once when replayed after the fix', async () => {

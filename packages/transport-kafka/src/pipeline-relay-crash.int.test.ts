@@ -25,6 +25,7 @@ import {
   testTransport,
   topicJanitor,
   type Worker,
+  waitFor,
 } from '../test/support.js';
 
 // Failure test 2 (and the order law, 5): events are appended to the PostgreSQL event store while
@@ -61,23 +62,6 @@ afterAll(async () => {
     await pool.end();
   }
 }, 120_000);
-
-// A check that throws (PostgreSQL restarted by another suite, say) counts as "not yet".
-async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>, everyMs = 200): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`Timed out after ${timeoutMs} ms waiting until ${what}${lastError === undefined ? '' : `: ${String(lastError)}`}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-}
 
 describe('pipeline through relay crashes', () => {
   it(`relays each of ${EVENTS} events through ${KILLS} SIGKILLs of the relay process; the inbox absorbs what is re-published`, async () => {

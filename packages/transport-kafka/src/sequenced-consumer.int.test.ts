@@ -12,7 +12,15 @@ import {
   pipelinePool,
   summarise,
 } from '../test/pipeline.js';
-import { freshName, requireKafkaBrokers, requirePostgresUrl, setupOrFailEach, testTransport, topicJanitor } from '../test/support.js';
+import {
+  freshName,
+  requireKafkaBrokers,
+  requirePostgresUrl,
+  setupOrFailEach,
+  testTransport,
+  topicJanitor,
+  waitFor,
+} from '../test/support.js';
 
 // The sequenced consumer against the real broker: a dead letter parks its key's later messages
 // (other keys flow), the parking survives a restart, a replay before the fix changes nothing, a
@@ -40,23 +48,6 @@ afterAll(async () => {
     await pool.end();
   }
 }, 120_000);
-
-// A check that throws (PostgreSQL restarted by another suite, say) counts as "not yet".
-async function waitFor(what: string, timeoutMs: number, check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`Timed out after ${timeoutMs} ms waiting until ${what}${lastError === undefined ? '' : `: ${String(lastError)}`}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** A store with `streams` user streams of `versions` events each, ids numbered from `base`; returns the id of each (stream, version). */
 async function seed(

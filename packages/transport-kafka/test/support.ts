@@ -146,3 +146,23 @@ export function startWorker(script: string, env: Record<string, string>): Worker
     },
   };
 }
+
+/**
+ * Polls `check` every `everyMs` until it returns true, failing after `timeoutMs` with the last error
+ * it threw. A check that throws (a server restarted by another suite, say) counts as "not yet".
+ */
+export async function waitFor(what: string, timeoutMs: number, check: () => boolean | Promise<boolean>, everyMs = 200): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out after ${timeoutMs} ms waiting until ${what}${lastError === undefined ? '' : `: ${String(lastError)}`}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
