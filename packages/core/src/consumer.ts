@@ -18,16 +18,35 @@ export interface ConsumeContext {
   readonly attempt: number;
 }
 
-/** Options of {@link consumer}. */
-export interface ConsumerOptions<Message = RecordedEvent> {
+/** What a consumer does with messages: `handle` them one at a time, or `handleBatch` them together. */
+export type ConsumerWork<Message> =
+  | {
+      /** Does the work for one message. Throw to retry (or dead-letter, for a non-retryable error). */
+      handle: (message: Message, context: ConsumeContext) => Promise<void>;
+      handleBatch?: never;
+    }
+  | {
+      /**
+       * Does the work for several messages at once, so a projection can write all their effects in
+       * one statement. With an inbox that has `runBatch` it gets the messages of a delivered batch
+       * not processed yet, in order, in one inbox unit; otherwise, and after a failure, one message
+       * at a time, with the retries and dead letters of `handle`.
+       */
+      handleBatch: (messages: readonly Message[], contexts: readonly ConsumeContext[]) => Promise<void>;
+      handle?: never;
+    };
+
+/** Options of {@link consumer}: its settings, and `handle` or `handleBatch`. */
+export type ConsumerOptions<Message = RecordedEvent> = ConsumerSettings<Message> & ConsumerWork<Message>;
+
+/** The settings of {@link consumer}, besides its work. */
+export interface ConsumerSettings<Message = RecordedEvent> {
   transport: Transport;
   /** Names the consumer in its inbox records and dead letters; also its group unless `group` is given. */
   name: string;
   /** Consumer group. @defaultValue `name` */
   group?: string;
   topics: readonly string[];
-  /** Does the work for one message. Throw to retry (or dead-letter, for a non-retryable error). */
-  handle: (message: Message, context: ConsumeContext) => Promise<void>;
   /** Remembers handled message ids, so a redelivery is skipped. */
   inbox: Inbox;
   /** Retries of transient failures. @defaultValue `{ maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 10_000, jitter: 1 }` */
@@ -38,7 +57,7 @@ export interface ConsumerOptions<Message = RecordedEvent> {
     topic?: (topic: string) => string;
   };
   /**
-   * Turns a message into what `handle` receives; a `ValidationError` it throws dead-letters the message at once.
+   * Turns a message into what `handle` (or `handleBatch`) receives; a `ValidationError` it throws dead-letters the message at once.
    * Decode with a catalog to get typed, upcast events: `(message) => catalog.decode(messageToEvent(message))`.
    * @defaultValue {@link messageToEvent}
    */
@@ -48,6 +67,14 @@ export interface ConsumerOptions<Message = RecordedEvent> {
    * such as `ValidationError`, `UnknownEventTypeError` and `DomainError`).
    */
   nonRetryable?: (error: unknown) => boolean;
+  /**
+   * Handles each delivered batch in one inbox unit when the inbox offers `runBatch` (the PostgreSQL
+   * store's inbox does: one transaction, one commit for the whole batch). If the unit fails, it
+   * rolls back and the batch is handled again one message at a time, so retries and dead letters
+   * stay per message; work outside the transaction (an HTTP call, say) done for the batch then
+   * runs again. `false` handles every message in its own unit. @defaultValue `true`
+   */
+  batching?: boolean;
   /** Where a group without committed offsets starts. @defaultValue `true` */
   fromBeginning?: boolean;
   /** Called with every failure: each failed attempt, and a batch the transport will redeliver. @defaultValue ignores them (counters still move) */
@@ -74,7 +101,7 @@ export interface Consumer {
   /** Subscribes and starts handling messages. Does nothing if started. */
   start(): Promise<void>;
   /**
-   * Finishes the message in hand and leaves the group. The rest of the batch, and a message
+   * Finishes the message (or the batch unit, see `batching`) in hand and leaves the group. The rest of the batch, and a message
    * waiting to be retried, are left uncommitted: the group redelivers them (the inbox skips what
    * was already handled).
    */
@@ -86,8 +113,8 @@ export interface Consumer {
 }
 
 /**
- * An idempotent consumer: each message runs through `inbox.runOnce(name, messageId, …)`, so a
- * redelivered message is skipped; transient failures are retried with exponential backoff and
+ * An idempotent consumer: each message runs through `inbox.runOnce(name, messageId, …)` (a whole
+ * batch through `inbox.runBatch` where the inbox has it), so a redelivered message is skipped; transient failures are retried with exponential backoff and
  * jitter, bounded by `retry.maxAttempts`; non-retryable failures and exhausted retries go to
  * `<topic>.dlq` with the error, the attempt count, first and last failure times, the original
  * topic/partition/offset and the original headers (see `DeadLetterHeaders`). Offsets are committed
@@ -114,7 +141,7 @@ export function consumer<Message = RecordedEvent>(options: ConsumerOptions<Messa
   const name = nameOption(options.name, 'name');
   const group = nameOption(options.group, 'group', name);
   const topics = requireTopics(options.topics, 'pass the topics to consume');
-  const handle = requireOption(options.handle, 'handle', 'pass an async function that handles one message');
+  const work = workOf(options);
   const retry = retryPolicy(options.retry);
   const deadLetterTopic = options.deadLetter?.topic ?? ((topic: string) => `${topic}.dlq`);
   // Without `decode`, `Message` is its default, `RecordedEvent`: exactly what messageToEvent returns.
@@ -133,8 +160,43 @@ export function consumer<Message = RecordedEvent>(options: ConsumerOptions<Messa
 
   const retryable = (error: unknown) => !(isEventfoldError(error) && !error.retryable) && !(options.nonRetryable?.(error) ?? false);
 
+  const runBatch = options.batching === false ? undefined : inbox.runBatch?.bind(inbox);
+
+  /**
+   * Handles a batch in one inbox unit, every message at its first attempt. False when a message
+   * could not be decoded or the unit failed (nothing of it was recorded): the caller then handles
+   * the messages one by one, with retries and dead letters.
+   */
+  async function consumeTogether(batch: readonly IncomingMessage[], run: NonNullable<Inbox['runBatch']>): Promise<boolean> {
+    let decoded: Message[];
+    try {
+      decoded = await Promise.all(batch.map((message) => decode(message)));
+    } catch {
+      return false; // the one-by-one pass dead-letters the message that does not decode, and reports it
+    }
+    const contexts = batch.map((message): ConsumeContext => ({ message, messageId: messageIdOf(message), attempt: 1 }));
+    const failure: { error?: unknown; context?: ConsumeContext } = {};
+    try {
+      const outcomes = await run(
+        name,
+        contexts.map((context) => context.messageId),
+        (fresh) =>
+          work.batch(
+            fresh.map((index) => decoded[index] as Message),
+            fresh.map((index) => contexts[index] as ConsumeContext),
+            failure,
+          ),
+      );
+      for (const outcome of outcomes) stats[outcome === 'processed' ? 'handled' : 'duplicates']++;
+      return true;
+    } catch (error) {
+      report(error, failure.error === error ? failure.context : undefined);
+      return false;
+    }
+  }
+
   async function consume(message: IncomingMessage, signal: AbortSignal): Promise<void> {
-    const messageId = message.headers[MessageHeaders.eventId] || `${message.topic}/${message.partition}/${message.offset}`;
+    const messageId = messageIdOf(message);
     let firstFailureAt: Date | undefined;
     let decoded: { value: Message } | undefined;
     for (let attempt = 1; ; attempt++) {
@@ -142,7 +204,7 @@ export function consumer<Message = RecordedEvent>(options: ConsumerOptions<Messa
       try {
         decoded ??= { value: await decode(message) };
         const value = decoded.value;
-        const outcome = await inbox.runOnce(name, messageId, () => handle(value, context));
+        const outcome = await inbox.runOnce(name, messageId, () => work.one(value, context));
         stats[outcome === 'processed' ? 'handled' : 'duplicates']++;
         return;
       } catch (error) {
@@ -176,6 +238,10 @@ export function consumer<Message = RecordedEvent>(options: ConsumerOptions<Messa
           topics,
           fromBeginning: options.fromBeginning ?? true,
           handler: async (batch) => {
+            if (runBatch !== undefined && batch.length > 1) {
+              if (signal.aborted) throw new StoppedError();
+              if (await consumeTogether(batch, runBatch)) return;
+            }
             for (const message of batch) {
               if (signal.aborted) throw new StoppedError();
               await consume(message, signal);
@@ -256,6 +322,51 @@ export function replayDeadLetters(options: ReplayDeadLettersOptions): Promise<Su
     },
     ...(options.onError === undefined ? {} : { onError: options.onError }),
   });
+}
+
+/** The consumer's work for one message, and for a batch (noting which message failed, when that is known). */
+interface Work<Message> {
+  one(message: Message, context: ConsumeContext): Promise<void>;
+  batch(
+    messages: readonly Message[],
+    contexts: readonly ConsumeContext[],
+    failure: { error?: unknown; context?: ConsumeContext },
+  ): Promise<void>;
+}
+
+function workOf<Message>(options: ConsumerWork<Message>): Work<Message> {
+  const { handle, handleBatch } = options;
+  if (typeof handleBatch === 'function') {
+    return {
+      one: (message, context) => handleBatch([message], [context]),
+      batch: (messages, contexts) => handleBatch(messages, contexts),
+    };
+  }
+  if (typeof handle !== 'function') {
+    throw new ConfigurationError(
+      '[@eventfold/core] Option `handle` is required: pass an async function that handles one message (or `handleBatch`, for several).',
+    );
+  }
+  return {
+    one: handle,
+    async batch(messages, contexts, failure) {
+      for (const [index, message] of messages.entries()) {
+        const context = contexts[index] as ConsumeContext;
+        try {
+          await handle(message, context);
+        } catch (error) {
+          failure.error = error;
+          failure.context = context;
+          throw error;
+        }
+      }
+    },
+  };
+}
+
+/** The id the inbox de-duplicates a message on. */
+function messageIdOf(message: IncomingMessage): string {
+  return message.headers[MessageHeaders.eventId] || `${message.topic}/${message.partition}/${message.offset}`;
 }
 
 function requireTopics(topics: readonly string[] | undefined, hint: string): readonly string[] {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { consumer, replayDeadLetters } from './consumer.js';
 import { DomainError, isConfigurationError, StoreUnavailableError } from './errors.js';
 import type { RecordedEvent } from './event.js';
+import type { Inbox, InboxOutcome } from './inbox.js';
 import { eventually } from './internal/transport-law-kit.js';
 import { inMemoryEventStore } from './memory/in-memory-event-store.js';
 import { inMemoryInbox } from './memory/in-memory-inbox.js';
@@ -21,6 +22,56 @@ async function setup(count = 3) {
   }
   const publish = (list: readonly RecordedEvent[] = events) => transport.publish('users', list.map(eventToMessage));
   return { transport, inbox, events, publish };
+}
+
+/**
+ * An inbox with `runBatch` over a pretend transaction: effects written with `write` inside a unit
+ * land (with the unit's records) only when the unit succeeds, as in a database transaction.
+ */
+function transactionalInbox() {
+  const records = new Set<string>();
+  const effects: string[] = [];
+  const units: string[][] = [];
+  let pending: { records: string[]; effects: string[] } | undefined;
+  async function unit<T>(body: () => Promise<T>): Promise<T> {
+    pending = { records: [], effects: [] };
+    try {
+      const result = await body();
+      for (const key of pending.records) records.add(key);
+      effects.push(...pending.effects);
+      units.push(pending.records);
+      return result;
+    } finally {
+      pending = undefined;
+    }
+  }
+  const claim = (consumerName: string, messageId: string): boolean => {
+    const key = `${consumerName}/${messageId}`;
+    if (records.has(key) || pending?.records.includes(key)) return false;
+    pending?.records.push(key);
+    return true;
+  };
+  const inbox: Required<Inbox> = {
+    runOnce: (consumerName, messageId, work) =>
+      unit(async (): Promise<InboxOutcome> => {
+        if (!claim(consumerName, messageId)) return 'duplicate';
+        await work();
+        return 'processed';
+      }),
+    runBatch: (consumerName, messageIds, work) =>
+      unit(async () => {
+        const outcomes = messageIds.map((messageId): InboxOutcome => (claim(consumerName, messageId) ? 'processed' : 'duplicate'));
+        const fresh = [...outcomes.keys()].filter((index) => outcomes[index] === 'processed');
+        if (fresh.length > 0) await work(fresh);
+        return outcomes;
+      }),
+    has: async (consumerName, messageId) => records.has(`${consumerName}/${messageId}`),
+  };
+  const write = (effect: string) => {
+    if (pending === undefined) throw new Error('written outside a unit');
+    pending.effects.push(effect);
+  };
+  return { inbox, effects, units, write };
 }
 
 describe('consumer', () => {
@@ -245,6 +296,112 @@ describe('consumer', () => {
     await second.stop();
   });
 
+  it('handles a delivered batch in one inbox unit when the inbox has runBatch; redeliveries are duplicates', async () => {
+    const { transport, events, publish } = await setup(4);
+    const { inbox, effects, units, write } = transactionalInbox();
+    const users = consumer({ transport, inbox, name: 'c', topics: ['users'], handle: async (event) => write(event.id) });
+    await publish();
+    await users.start();
+    await eventually('all are handled', 1_000, () => users.stats().handled === 4);
+    const ids = events.map((event) => event.id);
+    expect(units).toEqual([ids.map((id) => `c/${id}`)]);
+    expect(effects).toEqual(ids);
+
+    await publish([events[0] as RecordedEvent, events[2] as RecordedEvent]);
+    await eventually('the repeats are seen', 1_000, () => users.stats().duplicates === 2);
+    expect(effects).toEqual(ids);
+    expect(users.stats()).toEqual({ handled: 4, duplicates: 2, retried: 0, deadLettered: 0 });
+    await users.stop();
+  });
+
+  it('after a failure in a batch, rolls it back and handles its messages one by one: the failing one is dead-lettered, the others take effect once', async () => {
+    const { transport, events, publish } = await setup(4);
+    const { inbox, effects, write } = transactionalInbox();
+    const poison = (events[2] as RecordedEvent).id;
+    const reported: { error: unknown; messageId: string | undefined; attempt: number | undefined }[] = [];
+    const users = consumer({
+      transport,
+      inbox,
+      name: 'c',
+      topics: ['users'],
+      retry: fast,
+      handle: async (event) => {
+        write(event.id);
+        if (event.id === poison) throw new DomainError('rejected');
+      },
+      onError: (error, context) => reported.push({ error, messageId: context?.messageId, attempt: context?.attempt }),
+    });
+    await publish();
+    await users.start();
+    await eventually('all are handled or dead-lettered', 1_000, () => users.stats().handled + users.stats().deadLettered === 4);
+    expect(effects).toEqual(events.map((event) => event.id).filter((id) => id !== poison));
+    expect(users.stats()).toEqual({ handled: 3, duplicates: 0, retried: 0, deadLettered: 1 });
+    // The batch's failure, then the message's own failure in the one-by-one pass.
+    expect(reported.map(({ messageId, attempt }) => ({ messageId, attempt }))).toEqual([
+      { messageId: poison, attempt: 1 },
+      { messageId: poison, attempt: 1 },
+    ]);
+    await users.stop();
+  });
+
+  it('with batching: false, gives every message its own inbox unit', async () => {
+    const { transport, events, publish } = await setup(3);
+    const { inbox, effects, units, write } = transactionalInbox();
+    const users = consumer({ transport, inbox, batching: false, name: 'c', topics: ['users'], handle: async (event) => write(event.id) });
+    await publish();
+    await users.start();
+    await eventually('all are handled', 1_000, () => users.stats().handled === 3);
+    expect(units).toEqual(events.map((event) => [`c/${event.id}`]));
+    expect(effects).toEqual(events.map((event) => event.id));
+    await users.stop();
+  });
+
+  it('gives handleBatch the new messages of a batch in one unit; after a failure, one message at a time', async () => {
+    const { transport, events, publish } = await setup(4);
+    const { inbox, effects, units, write } = transactionalInbox();
+    const calls: string[][] = [];
+    let failOnce = true;
+    const users = consumer({
+      transport,
+      inbox,
+      name: 'c',
+      topics: ['users'],
+      retry: fast,
+      handleBatch: async (batch, contexts) => {
+        calls.push(contexts.map((context) => context.messageId));
+        for (const event of batch) write(event.id);
+        if (failOnce && batch.length > 1) {
+          failOnce = false;
+          throw new StoreUnavailableError('database blinked');
+        }
+      },
+    });
+    await users.start();
+    await publish(events.slice(0, 1));
+    await eventually('the first is handled', 1_000, () => users.stats().handled === 1);
+    await publish();
+    await eventually('all are handled', 1_000, () => users.stats().handled === 4);
+    const ids = events.map((event) => event.id);
+    // The second delivery: the repeat of the first event is not handed over; the failed unit's
+    // writes roll back, then each message gets a unit of its own.
+    expect(calls).toEqual([[ids[0]], ids.slice(1), [ids[1]], [ids[2]], [ids[3]]]);
+    expect(effects).toEqual(ids);
+    expect(units).toEqual([[`c/${ids[0]}`], [], [`c/${ids[1]}`], [`c/${ids[2]}`], [`c/${ids[3]}`]]);
+    expect(users.stats()).toEqual({ handled: 4, duplicates: 1, retried: 0, deadLettered: 0 });
+    await users.stop();
+  });
+
+  it('calls handleBatch with one message at a time when the inbox has no runBatch', async () => {
+    const { transport, inbox, events, publish } = await setup(3);
+    const calls: number[] = [];
+    const users = consumer({ transport, inbox, name: 'c', topics: ['users'], handleBatch: async (batch) => void calls.push(batch.length) });
+    await publish();
+    await users.start();
+    await eventually('all are handled', 1_000, () => users.stats().handled === events.length);
+    expect(calls).toEqual([1, 1, 1]);
+    await users.stop();
+  });
+
   it('uses a custom decoder, and falls back to topic/partition/offset as message id', async () => {
     const { transport, inbox } = await setup(0);
     const ids: string[] = [];
@@ -317,5 +474,6 @@ describe('consumer', () => {
       expect(isConfigurationError(caught), option).toBe(true);
       expect(String(caught)).toContain(`Option \`${option}`);
     }
+    expect(() => consumer({ ...base, handle: undefined, handleBatch: 'not a function' } as never)).toThrow(/Option `handle` is required/);
   });
 });

@@ -14,7 +14,15 @@ export { checkAppendInput } from './append-input.js';
 export type { CheckpointStore } from './checkpoint-store.js';
 export type { CommandHandler, CommandHandlerOptions, RejectionRecording } from './command-handler.js';
 export { commandHandler } from './command-handler.js';
-export type { ConsumeContext, Consumer, ConsumerOptions, ConsumerStats, ReplayDeadLettersOptions } from './consumer.js';
+export type {
+  ConsumeContext,
+  Consumer,
+  ConsumerOptions,
+  ConsumerSettings,
+  ConsumerStats,
+  ConsumerWork,
+  ReplayDeadLettersOptions,
+} from './consumer.js';
 export { consumer, replayDeadLetters } from './consumer.js';
 export type { EventfoldErrorCode, EventfoldErrorOptions, ValidationIssue } from './errors.js';
 export {

@@ -56,4 +56,17 @@ export interface PostgresInbox extends Inbox {
    * error propagates. Store calls made inside `work` join the transaction too.
    */
   runOnce(consumer: string, messageId: string, work: (tx: PostgresTransaction) => Promise<void>): Promise<InboxOutcome>;
+  /**
+   * Handles many messages in one transaction: claims them all, calls `work` once with the indexes
+   * (ascending) of those not processed yet (a repeated id counts once; no call when none is new),
+   * records them, commits once. When `work` throws, the transaction rolls back (records and writes
+   * alike) and the error propagates. Overlapping batches in any order and concurrent `runOnce`
+   * calls run each message's work at most once to completion. Core's `consumer` uses it for every
+   * delivered batch.
+   */
+  runBatch(
+    consumer: string,
+    messageIds: readonly string[],
+    work: (fresh: readonly number[], tx: PostgresTransaction) => Promise<void>,
+  ): Promise<InboxOutcome[]>;
 }

@@ -4,9 +4,9 @@ import { sequencer } from './internal/sequencer.js';
 import type { KafkaTransport } from './kafka-transport.js';
 
 /** Options of {@link sequencedConsumer}: core's consumer options, on a Kafka transport. */
-export interface SequencedConsumerOptions<Message = RecordedEvent> extends ConsumerOptions<Message> {
+export type SequencedConsumerOptions<Message = RecordedEvent> = ConsumerOptions<Message> & {
   transport: KafkaTransport;
-}
+};
 
 /** Counters of a sequenced consumer. */
 export interface SequencedConsumerStats extends ConsumerStats {
@@ -42,7 +42,9 @@ export interface SequencedConsumer extends Consumer {
  *
  * Needs the `event-id` header (events published by the relay have it): messages without one, or
  * without a key, are handled as by the plain consumer. A parked message is a dead letter with
- * `dlq-error-name: ParkedBehindDeadLetter` and `dlq-attempts: 0`.
+ * `dlq-error-name: ParkedBehindDeadLetter` and `dlq-attempts: 0`. Each message is handled in
+ * its own inbox unit (`handleBatch`, if given, gets one message at a time): whether a message
+ * is parked depends on the outcome of the one before it.
  *
  * @example
  * ```ts

@@ -239,6 +239,84 @@ export function describeSideStoreLaws(context: ConformanceContext): void {
     );
   });
 
+  describe('inbox.runBatch (runs only when the inbox has runBatch)', () => {
+    /** The inbox's runBatch, or a skip with the reason for inboxes without one. */
+    function batchInbox(run: { skip(note: string): void }) {
+      const { inbox } = context.store();
+      if (inbox.runBatch === undefined) run.skip('skipped: the inbox has no runBatch');
+      return inbox as Required<typeof inbox>;
+    }
+
+    it(
+      'runs the work once with the indexes of the ids not processed yet, and records them; repeats are duplicates',
+      async (run) => {
+        const inbox = batchInbox(run);
+        const consumer = namespace();
+        expect(await inbox.runOnce(consumer, 'm-2', async () => undefined)).toBe('processed');
+        const calls: (readonly number[])[] = [];
+        const work = async (fresh: readonly number[]) => {
+          calls.push(fresh);
+        };
+        const ids = ['m-1', 'm-2', 'm-3', 'm-1'];
+        expect(await inbox.runBatch(consumer, ids, work)).toEqual(['processed', 'duplicate', 'processed', 'duplicate']);
+        expect(calls).toEqual([[0, 2]]);
+        expect(await Promise.all(['m-1', 'm-2', 'm-3', 'm-4'].map((id) => inbox.has(consumer, id)))).toEqual([true, true, true, false]);
+        expect(await inbox.runBatch(consumer, ids, work)).toEqual(['duplicate', 'duplicate', 'duplicate', 'duplicate']);
+        expect(await inbox.runBatch(consumer, [], work)).toEqual([]);
+        expect(calls).toEqual([[0, 2]]);
+      },
+      timeoutMs,
+    );
+
+    it(
+      'records nothing when a work call throws, propagates its error, and can be retried',
+      async (run) => {
+        const inbox = batchInbox(run);
+        const consumer = namespace();
+        const failure = new Error('handler failed');
+        const ids = ['m-1', 'm-2', 'm-3'];
+        await expect(
+          inbox.runBatch(consumer, ids, async () => {
+            throw failure;
+          }),
+        ).rejects.toBe(failure);
+        expect(await Promise.all(ids.map((id) => inbox.has(consumer, id)))).toEqual([false, false, false]);
+        expect(await inbox.runBatch(consumer, ids, async () => undefined)).toEqual(['processed', 'processed', 'processed']);
+        expect(await Promise.all(ids.map((id) => inbox.has(consumer, id)))).toEqual([true, true, true]);
+      },
+      timeoutMs,
+    );
+
+    it(
+      'concurrent runBatch and runOnce calls sharing ids, in any order, run the work of each id once',
+      async (run) => {
+        const inbox = batchInbox(run);
+        const consumer = namespace();
+        const ids = ['m-1', 'm-2', 'm-3', 'm-4', 'm-5'];
+        const runs = new Map<string, number>();
+        const ran = async (id: string) => {
+          runs.set(id, (runs.get(id) ?? 0) + 1);
+          await sleep(2);
+        };
+        // Overlapping batches in opposite orders: a store that locks ids in batch order would deadlock.
+        const calls = Array.from({ length: context.options.concurrency }, (_, call) => {
+          if (call % 3 === 2) {
+            const id = ids[call % ids.length] as string;
+            return inbox.runOnce(consumer, id, () => ran(id)).then((outcome) => [outcome]);
+          }
+          const batch = call % 3 === 0 ? ids : [...ids].reverse();
+          return inbox.runBatch(consumer, batch, async (fresh) => {
+            for (const index of fresh) await ran(batch[index] as string);
+          });
+        });
+        const outcomes = (await Promise.all(calls)).flat();
+        expect(Object.fromEntries(runs)).toEqual(Object.fromEntries(ids.map((id) => [id, 1])));
+        expect(outcomes.filter((outcome) => outcome === 'processed')).toHaveLength(ids.length);
+      },
+      timeoutMs,
+    );
+  });
+
   describe('leases', () => {
     it(
       'one owner at a time: acquire, refuse another owner, renew, release',
