@@ -45,6 +45,9 @@ export async function createPipelineSchema(pool: pg.Pool, schema: string): Promi
     create table if not exists ${schema}.inbox (
       consumer text not null, message_id text not null, skips integer not null default 0,
       primary key (consumer, message_id));
+    create table if not exists ${schema}.skips (
+      consumer text not null, message_id text not null, skips integer not null default 0,
+      primary key (consumer, message_id));
     create table if not exists ${schema}.effects (
       consumer text not null, event_id text not null, stream_id text not null, version integer not null,
       applied_seq bigserial, attempts integer not null default 1,
@@ -148,6 +151,40 @@ export function pipelineInbox(pool: pg.Pool, schema: string): PipelineInbox {
 }
 
 /**
+ * Applies the effects of a batch of events in one statement, in the given transaction (the store
+ * inbox's, in `runBatch`). Rows get their `applied_seq` in the order of `events`.
+ */
+export async function applyEffects(
+  transaction: { query(text: string, values: readonly unknown[]): Promise<unknown> },
+  schema: string,
+  consumer: string,
+  events: readonly RecordedEvent[],
+): Promise<void> {
+  await transaction.query(
+    `insert into ${schema}.effects (consumer, event_id, stream_id, version)
+     select $1, u.event_id, u.stream_id, u.version
+       from unnest($2::text[], $3::text[], $4::integer[]) with ordinality as u(event_id, stream_id, version, ord) order by u.ord
+     on conflict (consumer, event_id) do update set attempts = ${schema}.effects.attempts + 1`,
+    [consumer, events.map((event) => event.id), events.map((event) => event.streamId), events.map((event) => event.version)],
+  );
+}
+
+/**
+ * Counts the repeats the store's inbox recognised (it keeps no count of its own), outside its
+ * transaction, so the count survives killed processes like the pipeline inbox's does.
+ */
+export async function noteSkips(pool: pg.Pool, schema: string, consumer: string, messageIds: readonly string[]): Promise<void> {
+  if (messageIds.length === 0) return;
+  await whileAvailable(() =>
+    pool.query(
+      `insert into ${schema}.skips (consumer, message_id, skips) select $1, id, count(*) from unnest($2::text[]) as id group by id
+       on conflict (consumer, message_id) do update set skips = ${schema}.skips.skips + excluded.skips`,
+      [consumer, messageIds],
+    ),
+  );
+}
+
+/**
  * The event store of a pipeline: `@eventfold/store-postgres` in a schema of its own beside the
  * pipeline's tables, so relays in other processes share its log, checkpoints and leases.
  */
@@ -208,17 +245,29 @@ export interface EffectSummary {
   readonly outOfOrder: { streamId: string; versions: number[] }[];
 }
 
-/** Reads the effect table and inbox of `consumer`, against the ids that should have taken effect. */
-export async function summarise(pool: pg.Pool, schema: string, consumer: string, expectedIds: readonly string[]): Promise<EffectSummary> {
+/**
+ * Reads the effect table and inbox of `consumer`, against the ids that should have taken effect.
+ * `inbox: 'store'` reads the records of the store's own inbox and the repeats `noteSkips` counted.
+ */
+export async function summarise(
+  pool: pg.Pool,
+  schema: string,
+  consumer: string,
+  expectedIds: readonly string[],
+  inbox: 'pipeline' | 'store' = 'pipeline',
+): Promise<EffectSummary> {
   const effects = await whileAvailable(() =>
     pool.query<{ event_id: string; stream_id: string; version: number; attempts: number }>(
       `select event_id, stream_id, version, attempts from ${schema}.effects where consumer = $1 order by applied_seq`,
       [consumer],
     ),
   );
-  const inbox = await whileAvailable(() =>
+  const counts = await whileAvailable(() =>
     pool.query<{ processed: string; skips: string }>(
-      `select count(*) as processed, coalesce(sum(skips), 0) as skips from ${schema}.inbox where consumer = $1`,
+      inbox === 'pipeline'
+        ? `select count(*) as processed, coalesce(sum(skips), 0) as skips from ${schema}.inbox where consumer = $1`
+        : `select (select count(*) from ${storeSchemaOf(schema)}.inbox where consumer = $1) as processed,
+                  (select coalesce(sum(skips), 0) from ${schema}.skips where consumer = $1) as skips`,
       [consumer],
     ),
   );
@@ -228,8 +277,8 @@ export async function summarise(pool: pg.Pool, schema: string, consumer: string,
   return {
     effects: effects.rows.length,
     doubled: effects.rows.filter((row) => row.attempts > 1).length,
-    processed: Number(inbox.rows[0]?.processed ?? 0),
-    skips: Number(inbox.rows[0]?.skips ?? 0),
+    processed: Number(counts.rows[0]?.processed ?? 0),
+    skips: Number(counts.rows[0]?.skips ?? 0),
     missing: expectedIds.filter((id) => !applied.has(id)),
     outOfOrder: [...versions]
       .filter(([, seen]) => seen.some((version, index) => version !== index + 1))

@@ -4,10 +4,15 @@
  * PostgreSQL — before the transport commits the offset — the window where a redelivery must not
  * apply the effect twice. Without it, it runs until EXPECTED effects exist and its lag is 0,
  * then prints "done" and exits 0.
+ *
+ * INBOX=pipeline (default): the test's plain-pg inbox, one transaction per message, `handle`.
+ * INBOX=store: the store's own inbox with `runBatch` and a `handleBatch` that writes the effects of
+ * a delivered batch in one statement, one transaction per batch; the crash then comes right after
+ * the commit of the batch that reached n.
  */
-import { consumer } from '@eventfold/core';
+import { consumer, type Inbox, type InboxOutcome } from '@eventfold/core';
 import { kafkaTransport } from '@eventfold/transport-kafka';
-import { effectCount, pipelineInbox, pipelinePool } from '../pipeline.js';
+import { applyEffects, effectCount, noteSkips, pipelineInbox, pipelinePool, pipelineStore } from '../pipeline.js';
 import { fastConsumer } from '../support.js';
 
 const env = (name: string): string => {
@@ -21,29 +26,71 @@ const schema = env('PIPELINE_SCHEMA');
 const name = env('CONSUMER_NAME');
 const crashAfter = Number(process.env.CRASH_AFTER ?? 0);
 const expected = Number(env('EXPECTED'));
+const useStoreInbox = process.env.INBOX === 'store';
 const transport = kafkaTransport({
   brokers: env('KAFKA_BROKERS').split(','),
   clientId: 'eventfold-test-consumer-worker',
   logLevel: 'nothing',
   consumer: { ...fastConsumer, partitionsConsumedConcurrently: 6 },
 });
-const inbox = pipelineInbox(pool, schema);
 let processed = 0;
-const projector = consumer({
-  transport,
-  name,
-  group: env('GROUP'),
-  topics: env('TOPICS').split(','),
-  inbox: {
-    has: (consumerName, messageId) => inbox.has(consumerName, messageId),
+/** Counts what took effect, and dies once `crashAfter` is reached: the offset is not committed yet. */
+function counted(outcomes: readonly InboxOutcome[]): void {
+  processed += outcomes.filter((outcome) => outcome === 'processed').length;
+  if (crashAfter > 0 && processed >= crashAfter) process.kill(process.pid, 'SIGKILL');
+}
+
+const settings = { transport, name, group: env('GROUP'), topics: env('TOPICS').split(',') };
+const closers: (() => Promise<void>)[] = [];
+const projector = useStoreInbox ? storeInboxConsumer() : pipelineInboxConsumer();
+
+function pipelineInboxConsumer() {
+  const inbox = pipelineInbox(pool, schema);
+  return consumer({
+    ...settings,
+    inbox: {
+      has: (consumerName, messageId) => inbox.has(consumerName, messageId),
+      async runOnce(consumerName, messageId, work) {
+        const outcome = await inbox.runOnce(consumerName, messageId, work);
+        counted([outcome]);
+        return outcome;
+      },
+    },
+    handle: (event) => inbox.applyEffect(name, event),
+  });
+}
+
+function storeInboxConsumer() {
+  const store = pipelineStore(pool, schema);
+  closers.push(() => store.close());
+  const duplicatesOf = (ids: readonly string[], outcomes: readonly InboxOutcome[]) =>
+    ids.filter((_, index) => outcomes[index] === 'duplicate');
+  const inbox: Inbox = {
+    has: (consumerName, messageId) => store.inbox.has(consumerName, messageId),
     async runOnce(consumerName, messageId, work) {
-      const outcome = await inbox.runOnce(consumerName, messageId, work);
-      if (outcome === 'processed' && ++processed === crashAfter) process.kill(process.pid, 'SIGKILL');
+      const outcome = await store.inbox.runOnce(consumerName, messageId, () => work());
+      await noteSkips(pool, schema, consumerName, duplicatesOf([messageId], [outcome]));
+      counted([outcome]);
       return outcome;
     },
-  },
-  handle: (event) => inbox.applyEffect(name, event),
-});
+    async runBatch(consumerName, messageIds, work) {
+      const outcomes = await store.inbox.runBatch(consumerName, messageIds, (fresh) => work(fresh));
+      await noteSkips(pool, schema, consumerName, duplicatesOf(messageIds, outcomes));
+      counted(outcomes);
+      return outcomes;
+    },
+  };
+  return consumer({
+    ...settings,
+    inbox,
+    handleBatch: async (events) => {
+      const tx = store.currentTransaction();
+      if (tx === undefined) throw new Error('handleBatch runs only inside the store inbox transaction');
+      await applyEffects(tx, schema, name, events);
+    },
+  });
+}
+
 await projector.start();
 console.log('started');
 for (;;) {
@@ -55,5 +102,6 @@ for (;;) {
 }
 await projector.stop();
 await transport.close();
+for (const close of closers) await close();
 await pool.end();
 console.log(`done ${processed}`);
