@@ -78,11 +78,14 @@ export function trackRequestsInFlight(app: FastifyInstance): () => Promise<void>
   const inFlight = new Set<FastifyRequest>();
   const waiters: (() => void)[] = [];
   const done = async (request: FastifyRequest) => {
-    // An aborted request may also reach onResponse: count it once.
+    // A request may end by more than one of the ways below: count it once.
     if (inFlight.delete(request) && inFlight.size === 0) for (const wake of waiters.splice(0)) wake();
   };
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     inFlight.add(request);
+    // A client that leaves after sending its whole request reaches neither onResponse nor onRequestAbort
+    // (Fastify runs that only while the request is still arriving); the response's 'close' still comes.
+    reply.raw.once('close', () => void done(request));
   });
   app.addHook('onResponse', done);
   app.addHook('onRequestAbort', done);
