@@ -33,7 +33,7 @@ const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
 const PARTITIONS = 3;
 const EVENTS = Number(process.env.BENCH_PIPELINE_EVENTS ?? 20_000);
 const WRITERS = 16;
-const PER_APPEND = 10;
+const PER_APPEND = Number(process.env.BENCH_PIPELINE_PER_APPEND ?? 10);
 const STREAMS = 200;
 const RATE = 1_000;
 const SECONDS = Number(process.env.BENCH_PIPELINE_SECONDS ?? 10);
@@ -460,7 +460,8 @@ const suite: Suite = {
       brokers,
       clientId: 'bench-pipeline-ours',
       logLevel: 'nothing',
-      consumer: { ...group, partitionsConsumedConcurrently: PARTITIONS },
+      // Up to 500 messages per handler call (the transport's default is 100): a transaction each.
+      consumer: { ...group, partitionsConsumedConcurrently: PARTITIONS, maxBatchSize: 500 },
     });
   },
   async teardown() {
