@@ -14,8 +14,9 @@ function valueBytes(value: unknown): number {
     case 'string':
       return 4 + stringBytes(value) + 1;
     case 'number':
-      // The driver writes integers that fit in 32 bits as int32, every other number as a double.
-      return Number.isInteger(value) && value >= -2147483648 && value <= 2147483647 ? 4 : 8;
+      // The driver writes integers that fit in 32 bits as int32, every other number (-0 included:
+      // an int32 cannot keep its sign) as a double.
+      return Number.isInteger(value) && value >= -2147483648 && value <= 2147483647 && !Object.is(value, -0) ? 4 : 8;
     case 'bigint':
       return 8;
     case 'boolean':

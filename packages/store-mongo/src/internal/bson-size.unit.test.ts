@@ -36,6 +36,12 @@ describe('documentBytes', () => {
     );
   });
 
+  it('counts the numbers at the edges of int32 as the driver does: -0 and out-of-range integers are doubles', () => {
+    for (const number of [0, -0, 2147483647, 2147483648, -2147483648, -2147483649, 0.5]) {
+      expect(documentBytes({ n: number }), String(number)).toBe(BSON.calculateObjectSize({ n: number }));
+    }
+  });
+
   it('equals the driver serializer for commit documents with non-ASCII data', () => {
     const events = prepareEvents([
       { id: 'e-1', type: 'order.placed', data: { name: 'Grüße 👋', lines: [[1, 2]] }, metadata: { tenant: 'ß' } },
