@@ -1,5 +1,5 @@
 /**
- * Test support for the end-to-end tests on real servers: both services started in-process exactly as
+ * Both services on real servers, for the end-to-end tests and `--real` demo: started in-process exactly as
  * their `main.ts` wires them (configuration → `connectInfrastructure` → service), each on its own
  * PostgreSQL schema or MongoDB database, both on one Kafka broker under a topic prefix unique to the
  * run, listening on ephemeral ports; their log lines captured. `cleanUp()` drops what the run created.
@@ -45,7 +45,7 @@ export interface RealStack {
   readonly descriptions: { readonly user: string; readonly registration: string };
   /** Stops registration-service and closes its infrastructure, then starts a new one on the same schema or database, topics and group. */
   restartRegistrations(): Promise<void>;
-  /** Every log line of both services (JSON text), at level trace. */
+  /** Every log line of both services (JSON text), at the level of the options. */
   readonly logs: string[];
   /** Every HTTP exchange made through `call`. */
   readonly exchanges: Exchange[];
@@ -61,6 +61,8 @@ export interface RealStack {
   topics(): Promise<string[]>;
   /** Partition counts of the given topics (prefixed here). */
   partitions(topic: string): Promise<number>;
+  /** Messages on a topic (prefixed here) so far, from its partitions' offsets. */
+  messageCount(topic: string): Promise<number>;
   /** Every row of every table (PostgreSQL) or document of every collection (MongoDB) of both stores, as raw text. */
   rawStoreText(): Promise<string>;
   /** Stops both services and closes their infrastructure. Idempotent. */
@@ -87,6 +89,16 @@ export async function eventually<T>(what: string, attempt: () => Promise<T | und
   }
 }
 
+/** What the tests and the demo set differently. */
+export interface RealStackOptions {
+  /** Starts the run's name (schemas, databases, topic prefix). @defaultValue `'e2e'` */
+  readonly name?: string;
+  /** The services' log level (lines are captured in `logs`, never printed). @defaultValue `'trace'` */
+  readonly logLevel?: 'trace' | 'warn';
+  /** scrypt's cost as log2 of N. @defaultValue 14, cheaper than the services' 17 so the tests stay fast */
+  readonly scryptLog2Cost?: number;
+}
+
 /**
  * Starts both services on the real servers. `urls` are what `bash scripts/services env` exports;
  * `store` picks which store both services use (the other URL is left out of their configuration).
@@ -94,8 +106,9 @@ export async function eventually<T>(what: string, attempt: () => Promise<T | und
 export async function startRealStack(
   store: StoreKind,
   urls: { databaseUrl: string; mongoUrl: string; kafkaBrokers: readonly string[] },
+  options: RealStackOptions = {},
 ): Promise<RealStack> {
-  const run = `e2e_${store === 'postgres' ? 'pg' : 'mg'}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  const run = `${options.name ?? 'e2e'}_${store === 'postgres' ? 'pg' : 'mg'}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   const topicPrefix = `${run}.`;
   // Short enough for the store's prepared-statement names (PostgreSQL truncates identifiers at 63 bytes).
   const names = { user: `${run}_users`, registration: `${run}_regs` };
@@ -103,14 +116,14 @@ export async function startRealStack(
     ...(store === 'postgres' ? { DATABASE_URL: urls.databaseUrl } : { MONGO_URL: urls.mongoUrl }),
     KAFKA_BROKERS: urls.kafkaBrokers.join(','),
     TOPIC_PREFIX: topicPrefix,
-    LOG_LEVEL: 'trace',
-    SCRYPT_LOG2_COST: '14',
+    LOG_LEVEL: options.logLevel ?? 'trace',
+    SCRYPT_LOG2_COST: String(options.scryptLog2Cost ?? 14),
   };
   const userConfig = loadUserConfig({ ...common, DATABASE_SCHEMA: names.user, MONGO_DATABASE: names.user });
   const registrationConfig = loadRegistrationConfig({ ...common, DATABASE_SCHEMA: names.registration, MONGO_DATABASE: names.registration });
 
   const logs: string[] = [];
-  const capture = { level: 'trace' as const, stream: { write: (line: string) => void logs.push(line) } };
+  const capture = { level: userConfig.logLevel, stream: { write: (line: string) => void logs.push(line) } };
   const kafka = new Kafka({ brokers: [...urls.kafkaBrokers], clientId: `${run}-test`, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
@@ -207,6 +220,10 @@ export async function startRealStack(
     async partitions(topic) {
       const { topics: found } = await admin.fetchTopicMetadata({ topics: [`${topicPrefix}${topic}`] });
       return found[0]?.partitions.length ?? 0;
+    },
+    async messageCount(topic) {
+      const offsets = await admin.fetchTopicOffsets(`${topicPrefix}${topic}`);
+      return offsets.reduce((sum, offset) => sum + Number(BigInt(offset.high) - BigInt(offset.low)), 0);
     },
     async rawStoreText() {
       if (pgPool !== undefined) {

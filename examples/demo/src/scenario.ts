@@ -1,14 +1,28 @@
 /**
- * The demo's scenario: user-service and registration-service in one process on the embedded default
- * (each with its own in-memory event store, both on one in-memory transport, so `user.created` flows from
- * one to the other), listening on ephemeral ports, driven over real HTTP. Each step prints one line;
- * the outcome lists every step whose status was not the expected one.
+ * The demo's scenario: user-service and registration-service, listening on ephemeral ports, driven over
+ * real HTTP. The stack under them is the caller's: the embedded default (`in-memory-stack.ts`) or the
+ * real servers (`real-demo-stack.ts`). Each step prints one line; the outcome lists every step whose
+ * status was not the expected one.
  */
-import { inMemoryEventStore, inMemoryTransport } from '@eventfold/core';
-import { createRegistrationService } from '@eventfold/example-registration-service';
-import { createUserService } from '@eventfold/example-user-service';
-
-const quiet = { level: 'warn' } as const; // the services' JSON logs: warnings and errors only
+/** Both services, started on some store and transport, and what the scenario needs to know of them. */
+export interface DemoStack {
+  /** Printed before the first step: where each service runs, on what. */
+  readonly header: readonly string[];
+  readonly userApi: string;
+  readonly registrationApi: string;
+  /** scrypt's cost as log2 of N, for the line that says how passwords are hashed. */
+  readonly scryptLog2Cost: number;
+  /** How long `user.created` may take to reach registration-service. */
+  readonly deliveryTimeoutMs: number;
+  /** Where the messages went, for the closing line: e.g. `the shared transport`. */
+  readonly transportName: string;
+  /** Runs the relays, projection and consumer up to now. */
+  settle(): Promise<void>;
+  /** Messages published to a topic (named without any prefix) so far. */
+  messageCount(topic: string): Promise<number>;
+  /** Stops both services and lets go of the stores and the transport. */
+  close(): Promise<void>;
+}
 
 /** An HTTP answer: its status, and its body parsed when it is JSON. */
 interface Reply {
@@ -36,8 +50,8 @@ export interface DemoOutcome {
   readonly failures: readonly string[];
 }
 
-/** Runs the scenario and shuts both services down, whatever happened. */
-export async function runDemo(print: (line: string) => void = console.log): Promise<DemoOutcome> {
+/** Runs the scenario on `stack`, then closes it, whatever happened. */
+export async function runScenario(stack: DemoStack, print: (line: string) => void = console.log): Promise<DemoOutcome> {
   let step = 0;
   const failures: string[] = [];
 
@@ -66,23 +80,12 @@ export async function runDemo(print: (line: string) => void = console.log): Prom
     return reply;
   }
 
-  const transport = inMemoryTransport({ partitions: 3 });
-  const userStore = inMemoryEventStore();
-  const registrationStore = inMemoryEventStore();
-  const users = createUserService({ store: userStore, transport, log: quiet });
-  const registrations = createRegistrationService({ store: registrationStore, transport, log: quiet });
-
   try {
-    await users.start();
-    await registrations.start();
-    const userApi = await users.listen({ port: 0, host: '127.0.0.1' });
-    const registrationApi = await registrations.listen({ port: 0, host: '127.0.0.1' });
-    print('Eventfold demo: two services in one process, on the embedded in-memory store and transport');
-    print(`  user-service          ${userApi}   (its own in-memory event store)`);
-    print(`  registration-service  ${registrationApi}   (its own in-memory event store)`);
-    print('  shared transport      in-memory, 3 partitions per topic; user.created flows from one service to the other\n');
+    const { userApi, registrationApi } = stack;
+    for (const line of stack.header) print(line);
+    print('');
 
-    print('Users (passwords hashed with scrypt, N = 2^17, r = 8, p = 1)');
+    print(`Users (passwords hashed with scrypt, N = 2^${stack.scryptLog2Cost}, r = 8, p = 1)`);
     const register = (username: string, email: string) =>
       expectStatus(
         201,
@@ -120,7 +123,7 @@ export async function runDemo(print: (line: string) => void = console.log): Prom
     );
     const bob = (await register('bob', 'bob@company.com')).body.data.userId as string;
     const carol = (await register('carol', 'carol@gmail.com')).body.data.userId as string;
-    await poll('the users projection', async () => (await fetch(`${userApi}/users/${ada}`)).status === 200);
+    await poll('the users projection', async () => (await fetch(`${userApi}/users/${ada}`)).status === 200, stack.deliveryTimeoutMs);
     await expectStatus(
       200,
       'GET',
@@ -140,6 +143,7 @@ export async function runDemo(print: (line: string) => void = console.log): Prom
       const waited = await poll(
         `registration-service to know ${name}`,
         async () => (await fetch(`${registrationApi}/known-users/${id}`)).status === 200,
+        stack.deliveryTimeoutMs,
       );
       await expectStatus(
         200,
@@ -203,25 +207,24 @@ export async function runDemo(print: (line: string) => void = console.log): Prom
       return `kafka_consumer_records_consumed_total ${consumed}, and ${reply.body.split('\n').filter((l: string) => l.startsWith('http_request_duration_seconds_count')).length} request series`;
     });
 
-    await registrations.settle();
-    const published = ['user.created', 'user.creation-failed', 'registration.created', 'registration.cancelled'].map(
-      (topic) => `${topic} ${transport.messages(topic).length}`,
-    );
-    print(`\nMessages on the shared transport: ${published.join(', ')}`);
+    await stack.settle();
     const expectedCounts = { 'user.created': 3, 'user.creation-failed': 3, 'registration.created': 3, 'registration.cancelled': 1 };
+    const counts = Object.fromEntries(
+      await Promise.all(Object.keys(expectedCounts).map(async (topic) => [topic, await stack.messageCount(topic)] as const)),
+    );
+    print(
+      `\nMessages on ${stack.transportName}: ${Object.entries(counts)
+        .map(([topic, count]) => `${topic} ${count}`)
+        .join(', ')}`,
+    );
     for (const [topic, count] of Object.entries(expectedCounts)) {
-      if (transport.messages(topic).length !== count)
-        failures.push(`${topic} holds ${transport.messages(topic).length} messages, expected ${count}`);
+      if (counts[topic] !== count) failures.push(`${topic} holds ${counts[topic]} messages, expected ${count}`);
     }
   } catch (error) {
     failures.push(`the scenario stopped: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
     print('\nShutting down: HTTP, consumer, relays, projection, then the transport and the stores');
-    await registrations.stop();
-    await users.stop();
-    await transport.close();
-    await registrationStore.close();
-    await userStore.close();
+    await stack.close();
   }
   return { steps: step, failures };
 }
