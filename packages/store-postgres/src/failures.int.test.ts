@@ -71,8 +71,8 @@ describe('a backend killed in the middle of an append', () => {
       await waitFor(
         async () => {
           const { rows } = await pool.query(
-            `select pid from pg_stat_activity where wait_event_type = 'Lock' and query like '%append_events%' and pid <> $1`,
-            [Number((await blocker.query('select pg_backend_pid() as pid')).rows[0].pid)],
+            `select pid from pg_stat_activity where wait_event_type = 'Lock' and position($2 in query) > 0 and pid <> $1`,
+            [Number((await blocker.query('select pg_backend_pid() as pid')).rows[0].pid), `"${schema}".events`],
           );
           pid = rows[0]?.pid;
           return pid !== undefined;

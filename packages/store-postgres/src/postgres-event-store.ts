@@ -230,7 +230,8 @@ export function postgresEventStore(options: PostgresEventStoreOptions): Postgres
     schema,
     pool,
     async append(streamId, events, appendOptions) {
-      return appendEvents(await ready(), sql, limits, streamId, events, appendOptions, wrote);
+      const on = await ready();
+      return appendEvents(on, sql, limits, streamId, events, appendOptions, wrote, prepare && on === onPool);
     },
     async readStream(streamId, readOptions = {}) {
       return readStreamEvents(await ready(), sql, streamId, readOptions);

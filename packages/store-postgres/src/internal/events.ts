@@ -77,7 +77,22 @@ function utf8Length(text: string): number {
   return text.length * 3 <= 65_536 ? text.length * 3 : Buffer.byteLength(text, 'utf8');
 }
 
-/** Appends through the append function: one statement, one round trip, whatever the batch size. */
+// After these, the one-statement append wrote nothing and the function has the answer: a unique
+// violation is a repeat, an id stored elsewhere or a writer that committed after the statement's
+// snapshot; an out-of-range value may be a transaction id past the positions' range.
+const ANSWERED_BY_FUNCTION = new Set(['23505', '22003']);
+
+/** The one-statement append, re-run through the function in the rare cases it leaves to it. */
+async function runAutocommit(executor: Executor, sql: Statements, values: unknown[]): Promise<AppendRow[]> {
+  try {
+    return await executor.run<AppendRow>(sql.appendAutocommit, values);
+  } catch (error) {
+    if (!ANSWERED_BY_FUNCTION.has((error as { code?: unknown } | null)?.code as string)) throw error;
+    return executor.run<AppendRow>(sql.append, values);
+  }
+}
+
+/** Appends in one statement, one round trip, whatever the batch size (two when `runAutocommit` re-runs it). */
 export async function appendEvents(
   executor: Executor,
   sql: Statements,
@@ -87,6 +102,8 @@ export async function appendEvents(
   options: AppendOptions | undefined,
   /** Called when the append wrote (not for a repeat). */
   onWrite: () => void,
+  /** The call runs outside any transaction, on prepared statements: it may use the one-statement append. */
+  autocommit = false,
 ): Promise<AppendResult> {
   const expected: ExpectedVersion = checkAppendInput(streamId, events, options);
   const count = events.length;
@@ -118,17 +135,10 @@ export async function appendEvents(
   }
   const expectedCode = typeof expected === 'number' ? expected : (EXPECTED_CODES[expected] as number);
 
+  const values = [streamId, expectedCode, ids, types, `[${dataTexts.join(',')}]`, `[${metadataTexts.join(',')}]`, schemaVersions];
   let rows: AppendRow[];
   try {
-    rows = await executor.run<AppendRow>(sql.append, [
-      streamId,
-      expectedCode,
-      ids,
-      types,
-      `[${dataTexts.join(',')}]`,
-      `[${metadataTexts.join(',')}]`,
-      schemaVersions,
-    ]);
+    rows = autocommit ? await runAutocommit(executor, sql, values) : await executor.run<AppendRow>(sql.append, values);
   } catch (error) {
     throw classifyError(error, { operation: 'append', streamId, expected });
   }

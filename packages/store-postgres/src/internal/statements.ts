@@ -1,3 +1,4 @@
+import { appendStatementSql } from './append-statement.js';
 import type { Statement } from './executor.js';
 import { epochMs, ident } from './sql.js';
 
@@ -29,7 +30,10 @@ export interface AppendRow {
 
 /** Every statement the store runs for one schema. */
 export interface Statements {
+  /** The append function: inside a transaction, and where the statement below gives way. */
   readonly append: Statement;
+  /** The append as one statement, for a call outside any transaction (see append-statement.ts). */
+  readonly appendAutocommit: Statement;
   readonly readStreamForward: Statement;
   readonly readStreamBackward: Statement;
   readonly readAll: Statement;
@@ -60,6 +64,7 @@ export function statements(schema: string): Statements {
       `select r_position::text as position, r_version as version, ${epochMs('r_recorded_at')} as recorded_ms, r_repeat::text as repeat
         from ${s}.append_events($1, $2, $3, $4, $5, $6, $7)`,
     ),
+    appendAutocommit: named('append_autocommit', appendStatementSql(schema)),
     readStreamForward: named(
       'read_stream_forward',
       `select ${EVENT_COLUMNS} from ${s}.events where stream_id = $1 and version >= $2::bigint order by version limit $3`,
