@@ -21,7 +21,7 @@ export interface RegistrationServiceOptions {
   readonly readinessChecks?: Readonly<Record<string, ReadinessCheck>>;
   /** The `service` label of metrics, the relay's name and the prefix of the consumer's. @defaultValue `'registration-service'` */
   readonly name?: string;
-  /** Prepended to every topic name, consumed and published (`TOPIC_PREFIX`). @defaultValue `''` */
+  /** Prepended to every topic name, consumed and published, and to the consumer group (`TOPIC_PREFIX`). @defaultValue `''` */
   readonly topicPrefix?: string;
 }
 
@@ -70,6 +70,8 @@ export function createRegistrationService(options: RegistrationServiceOptions): 
     store,
     users,
     name: `${name}.known-users`,
+    // Prefixed like the topics: deployments under different prefixes on one cluster must not share a group.
+    group: `${prefix}${name}.known-users`,
     topic: `${prefix}${USER_CREATED_TOPIC}`,
     onError: (error) => warn({ err: error }, 'Handling a user.created message failed'),
   });

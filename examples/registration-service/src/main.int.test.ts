@@ -73,8 +73,8 @@ afterAll(async () => {
   await admin.connect();
   const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(`${run}.`));
   if (topics.length > 0) await admin.deleteTopics({ topics });
-  // The service's consumer group is named after the service, not the run: it is emptied by the shutdown.
-  await admin.deleteGroups(['registration-service.known-users']).catch(() => undefined);
+  // The consumer group carries the topic prefix, so it is this run's alone; the shutdown emptied it.
+  await admin.deleteGroups([`${run}.registration-service.known-users`]).catch(() => undefined);
   await admin.disconnect();
 }, 60_000);
 

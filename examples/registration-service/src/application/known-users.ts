@@ -41,12 +41,15 @@ export function knownUsersConsumer(options: {
   store: EventStore;
   users: KnownUsers;
   name?: string;
+  /** The Kafka consumer group. @defaultValue the name */
+  group?: string;
   /** @defaultValue `'user.created'` */
   topic?: string;
   onError?: (error: unknown) => void;
 }): Consumer {
   return consumer({
     name: options.name ?? 'registration-service.known-users',
+    ...(options.group === undefined ? {} : { group: options.group }),
     transport: options.transport,
     topics: [options.topic ?? USER_CREATED_TOPIC],
     inbox: options.store.inbox,
