@@ -98,6 +98,29 @@ describe('options', () => {
     expect((missing as Error).message).toContain('Option `pool` is required: pass a pg Pool');
   });
 
+  it('works with a schema name of the longest allowed length (48), all statements on one connection', async () => {
+    const base = newSchema('long');
+    const schema = `${base}_${'x'.repeat(47 - base.length)}`;
+    schemas.push(schema);
+    expect(schema).toHaveLength(48);
+    const single = await testPool({ max: 1 });
+    const store = postgresEventStore({ pool: single, schema });
+    try {
+      const appended = await store.append('order-1', [
+        { type: 'order.placed', data: { n: 1 } },
+        { type: 'order.placed', data: { n: 2 } },
+      ]);
+      expect(await store.readStream('order-1')).toEqual(appended.events);
+      expect(await store.readStream('order-1', { direction: 'backward' })).toEqual([...appended.events].reverse());
+      expect(await store.readAll({ after: 0n })).toEqual(appended.events);
+      expect((await store.visibilityLag()).hiddenEvents).toBe(0);
+      expect(await store.visibilityBlockers()).toEqual([]);
+    } finally {
+      await store.close();
+      await single.end();
+    }
+  });
+
   it('opens and ends a pool of its own from connectionString', async () => {
     const store = postgresEventStore({ connectionString: await requirePostgresUrl(), schema: newSchema('own') });
     await store.append('user-1', [{ type: 'user.registered', data: {} }]);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ConfigurationError } from '@eventfold/core';
 
 /**
@@ -32,6 +33,21 @@ export function assertSchemaName(schema: unknown): asserts schema is string {
 /** A validated name, quoted so it is never read as a keyword. */
 export function ident(name: string): string {
   return `"${name}"`;
+}
+
+/** Longest name PostgreSQL keeps (NAMEDATALEN - 1); longer prepared-statement names are cut and can collide. */
+const MAX_NAME_BYTES = 63;
+
+/**
+ * The name of one of a schema's prepared statements: `eventfold_<schema>_<name>`, readable in
+ * `pg_prepared_statements`, or `eventfold_<64-bit hash of the schema>_<name>` when that would pass
+ * 63 bytes. (PostgreSQL cuts longer names, so `..._read_stream_forward` and `..._read_stream_backward`
+ * of a 48-character schema would be one statement.) Schema names are ASCII, so length is bytes.
+ */
+export function statementName(schema: string, name: string): string {
+  const readable = `eventfold_${schema}_${name}`;
+  if (readable.length <= MAX_NAME_BYTES) return readable;
+  return `eventfold_${createHash('sha256').update(schema).digest('hex').slice(0, 16)}_${name}`;
 }
 
 /** The LISTEN/NOTIFY channel of a schema's appends. */

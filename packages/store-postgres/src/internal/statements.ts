@@ -1,6 +1,6 @@
 import { appendStatementSql } from './append-statement.js';
 import type { Statement } from './executor.js';
-import { epochMs, ident } from './sql.js';
+import { epochMs, ident, statementName } from './sql.js';
 
 /** The columns of a recorded event, as text where a global `pg` type parser could change them. */
 const EVENT_COLUMNS = `position::text as position, version, event_id, type, schema_version, stream_id, data::text as data,
@@ -56,7 +56,7 @@ export interface Statements {
 /** Every statement the store runs for one schema, named per schema so pools can be shared. */
 export function statements(schema: string): Statements {
   const s = ident(schema);
-  const named = (name: string, text: string): Statement => ({ name: `eventfold_${schema}_${name}`, text });
+  const named = (name: string, text: string): Statement => ({ name: statementName(schema, name), text });
 
   return {
     append: named(

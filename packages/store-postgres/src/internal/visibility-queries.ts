@@ -2,7 +2,7 @@ import type { VisibilityBlocker, VisibilityLag } from '../visibility.js';
 import { classifyError } from './classify-error.js';
 import type { Executor, Statement } from './executor.js';
 import { APPENDER_KEY, appenderObjid } from './migrations.js';
-import { epochMs, INDEX_BITS, ident } from './sql.js';
+import { epochMs, INDEX_BITS, ident, statementName } from './sql.js';
 
 /** The diagnostics statements of one schema. */
 export interface VisibilityStatements {
@@ -14,7 +14,7 @@ export function visibilityStatements(schema: string): VisibilityStatements {
   const s = ident(schema);
   return {
     lag: {
-      name: `eventfold_${schema}_visibility_lag`,
+      name: statementName(schema, 'visibility_lag'),
       text: `with horizon as (select ${s}.horizon() as position)
         select
           (select coalesce(max(e.position), 0) from ${s}.events e, horizon h where e.position < h.position)::text as visible,
@@ -26,7 +26,7 @@ export function visibilityStatements(schema: string): VisibilityStatements {
     // The appender lock's holders that have a transaction id older than the newest committed event.
     // pg_locks and pg_stat_activity show 32-bit xids; the snapshot's running list has the 64-bit ones.
     blockers: {
-      name: `eventfold_${schema}_visibility_blockers`,
+      name: statementName(schema, 'visibility_blockers'),
       text: `with newest as (select coalesce(max(position), 0) >> ${INDEX_BITS} as xid from ${s}.events),
         running as (select x::text::bigint as xid from pg_snapshot_xip(pg_current_snapshot()) as x),
         holders as (
