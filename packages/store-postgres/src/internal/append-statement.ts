@@ -11,8 +11,8 @@ import { epochMs, INDEX_BITS, ident, MAX_EVENTS_PER_TRANSACTION } from './sql.js
  *
  * The order is the function's: the shared appender lock before the transaction has an id (the
  * readAll horizon), then the stream's lock, then the head, then the id (`pg_current_xact_id()`,
- * called only for a row that passed the checks; each CTE reads the one before it, so nothing
- * runs early). Only for a transaction without an id yet; in any other case the function decides.
+ * called in the projection of the one row that passed the locks and checks, so nothing runs
+ * early). Only for a transaction without an id yet; in any other case the function decides.
  *
  * Two differences from the function, both caught by the unique indexes and then answered by the
  * caller re-running the append through `append_events` (see `appendEvents`):
@@ -30,23 +30,15 @@ import { epochMs, INDEX_BITS, ident, MAX_EVENTS_PER_TRANSACTION } from './sql.js
 export function appendStatementSql(schema: string): string {
   const s = ident(schema);
   const expected = '$2::bigint';
-  return `with gate as materialized (
-  select case when pg_current_xact_id_if_assigned() is not null then false
-              when not pg_try_advisory_xact_lock_shared(${APPENDER_KEY}, ${appenderObjid(schema) | 0}) then false
-              else pg_try_advisory_xact_lock(hashtextextended('${schema}' || chr(31) || $1::text, 0)) end as free
-),
-head as materialized (
-  select l.version from gate left join lateral (
-    select e.version from ${s}.events e where e.stream_id = $1::text order by e.version desc limit 1
-  ) as l on true
-  where gate.free
-),
-go as materialized (
-  select coalesce(h.version, 0) as current, pg_current_xact_id()::text::bigint * ${2 ** INDEX_BITS} as base
-    from head h
-   where cardinality($3::text[]) <= ${MAX_EVENTS_PER_TRANSACTION}
-     and (${expected} = -1 or (${expected} = -2 and h.version is null) or (${expected} = -3 and h.version is not null)
-          or ${expected} = coalesce(h.version, 0))
+  return `with go as materialized (
+  select coalesce(l.version, 0) as current, pg_current_xact_id()::text::bigint * ${2 ** INDEX_BITS} as base
+    from (select case when pg_current_xact_id_if_assigned() is not null then false
+                      when not pg_try_advisory_xact_lock_shared(${APPENDER_KEY}, ${appenderObjid(schema) | 0}) then false
+                      else pg_try_advisory_xact_lock(hashtextextended('${schema}' || chr(31) || $1::text, 0)) end as free) as gate
+    left join lateral (select e.version from ${s}.events e where e.stream_id = $1::text order by e.version desc limit 1) as l on gate.free
+   where gate.free and cardinality($3::text[]) <= ${MAX_EVENTS_PER_TRANSACTION}
+     and (${expected} = -1 or (${expected} = -2 and l.version is null) or (${expected} = -3 and l.version is not null)
+          or ${expected} = coalesce(l.version, 0))
 ),
 written as (
   insert into ${s}.events (position, version, schema_version, recorded_at, stream_id, event_id, type, data, metadata)
