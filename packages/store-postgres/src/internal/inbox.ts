@@ -3,7 +3,7 @@ import type { PostgresInbox, PostgresTransactionInbox } from '../postgres-transa
 import { classifyError } from './classify-error.js';
 import type { Executor, Statement } from './executor.js';
 import type { ExecutorSource } from './side-stores.js';
-import { ident } from './sql.js';
+import { ident, statementName } from './sql.js';
 import type { Statements } from './statements.js';
 import type { TransactionRunner } from './transactions.js';
 
@@ -38,12 +38,12 @@ export function inboxBatchStatements(schema: string): InboxBatchStatements {
     // The claims (advisory locks) are taken in id order, whatever the batch's order: two batches
     // sharing ids then never wait for each other in a cycle. OFFSET 0 keeps the sort below the calls.
     claimMany: {
-      name: `eventfold_${schema}_inbox_claim_many`,
+      name: statementName(schema, 'inbox_claim_many'),
       text: `select u.ord::integer - 1 as index, ${s}.inbox_claim($1, u.id, false) as claimed
         from (select id, min(ord) as ord from unnest($2::text[]) with ordinality as t(id, ord) group by id order by id offset 0) as u`,
     },
     recordMany: {
-      name: `eventfold_${schema}_inbox_record_many`,
+      name: statementName(schema, 'inbox_record_many'),
       text: `insert into ${s}.inbox (consumer, message_id) select $1, unnest($2::text[]) on conflict do nothing`,
     },
   };
