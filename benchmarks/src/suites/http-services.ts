@@ -1,5 +1,5 @@
 /**
- * HTTP load on the example services (issue 7): user-service and registration-service started as child
+ * HTTP load on the example services: user-service and registration-service started as child
  * processes from their own `main.ts` (as they are deployed) on PostgreSQL + Kafka, each on a fresh schema
  * and topic prefix for this run (dropped and deleted at the end), logging at `warn`; autocannon drives
  * them over loopback from this process. The baseline is the ceiling of the HTTP stack: a bare Fastify
@@ -17,8 +17,9 @@
  *   at most the requests cut off in flight as the run ended), or the suite fails. One hot conference
  *   (writers contending on one stream) is a different workload, not measured here.
  * - `GET /users/:id`: the seeded users in turn (the users projection, in memory).
- * - `POST /users`: a new valid user per request; its cost is scrypt (N = 2^17, r = 8, p = 1, the facts
- *   show the parameters read back from a stored hash and one hash's time on this machine).
+ * - `POST /users`: a new valid user per request; its cost is the password hash, at the service's default
+ *   parameters (argon2id, m = 19 MiB, t = 2, p = 1). The facts show the algorithm and parameters read back
+ *   from a stored hash, and one hash's time with them on this machine.
  *
  * Fixed rates: autocannon's rate limit lets each connection send its quota for a second back to back at
  * the start of the second, which would turn 500 req/s into one burst a second. So a fixed rate runs as
@@ -33,7 +34,7 @@
  * machine with the services, PostgreSQL and Kafka, so max-throughput figures are the machine's.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes, scrypt } from 'node:crypto';
+import { argon2, randomBytes, scrypt } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -49,7 +50,6 @@ const USERS = 50;
 const CONFERENCES = 600; // 30,000 (user, conference) pairs per run: more than 10 s at max throughput sends
 const RATE_CONNECTIONS = 100;
 const MAX_CONNECTIONS = 32;
-const SCRYPT_LOG2_COST = 17;
 const examples = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'examples');
 
 // --- autocannon (no types of its own: just what we use) -------------------------------------------
@@ -394,12 +394,39 @@ function workloadsOf(scenario: Scenario): Workload[] {
   });
 }
 
-function scryptMs(): Promise<number> {
+/** A PHC hash string as user-service stores it, read back: the algorithm and the parameters it used. */
+interface StoredHash {
+  readonly description: string;
+  /** One hash with the same algorithm and parameters. */
+  readonly hashOnce: (callback: (error: Error | null) => void) => void;
+}
+
+function storedHash(encoded: string): StoredHash | undefined {
+  const argon = /^\$argon2id\$v=(\d+)\$m=(\d+),t=(\d+),p=(\d+)\$/.exec(encoded);
+  if (argon !== null) {
+    const [memory, passes, parallelism] = [Number(argon[2]), Number(argon[3]), Number(argon[4])];
+    return {
+      description: `argon2id v=${argon[1]}, m=${memory} KiB, t=${passes}, p=${parallelism}`,
+      hashOnce: (callback) =>
+        argon2('argon2id', { message: 'Secret123!', nonce: randomBytes(16), memory, passes, parallelism, tagLength: 32 }, callback),
+    };
+  }
+  const scryptParams = /^\$scrypt\$ln=(\d+),r=(\d+),p=(\d+)\$/.exec(encoded);
+  if (scryptParams !== null) {
+    const [ln, r, p] = [Number(scryptParams[1]), Number(scryptParams[2]), Number(scryptParams[3])];
+    return {
+      description: `scrypt N=2^${ln}, r=${r}, p=${p}`,
+      hashOnce: (callback) =>
+        scrypt('Secret123!', randomBytes(16), 32, { N: 2 ** ln, r, p, maxmem: 128 * 2 ** ln * r + 2 ** 20 }, callback),
+    };
+  }
+  return undefined;
+}
+
+function hashMs(stored: StoredHash): Promise<number> {
   const started = performance.now();
   return new Promise((resolve, reject) =>
-    scrypt('Secret123!', randomBytes(16), 32, { N: 2 ** SCRYPT_LOG2_COST, r: 8, p: 1, maxmem: 2 ** 28 }, (error) =>
-      error === null ? resolve(performance.now() - started) : reject(error),
-    ),
+    stored.hashOnce((error) => (error === null ? resolve(performance.now() - started) : reject(error))),
   );
 }
 
@@ -412,8 +439,9 @@ const suite: Suite = {
     const { rows } = await pool.query(
       `select data->>'passwordHash' as hash from ${schemas.user}.events where type = 'user.password-set' limit 1`,
     );
-    const stored = /^\$scrypt\$ln=(\d+),r=(\d+),p=(\d+)\$/.exec(String(rows[0]?.hash));
-    const hashMs = [await scryptMs(), await scryptMs(), await scryptMs()].sort((a, b) => a - b)[1] as number;
+    const stored = storedHash(String(rows[0]?.hash));
+    const perHash =
+      stored === undefined ? undefined : [await hashMs(stored), await hashMs(stored), await hashMs(stored)].sort((a, b) => a - b)[1];
     return {
       postgres: String((await pool.query('select version() as v')).rows[0].v).split(' on ')[0] ?? '',
       fsync: await setting('fsync'),
@@ -422,8 +450,11 @@ const suite: Suite = {
       services: 'user-service and registration-service as child processes (their main.ts), PostgreSQL + Kafka, LOG_LEVEL=warn',
       load: `autocannon 9.0.0 on loopback, ${SECONDS} s per run; fixed rates over ${RATE_CONNECTIONS} staggered connections, max runs ${MAX_CONNECTIONS} connections`,
       data: `${USERS} users; ${CONFERENCES} conferences of ${USERS} seats scheduled afresh for each registrations run`,
-      scrypt: stored === null ? 'no stored hash found' : `N=2^${stored[1]}, r=${stored[2]}, p=${stored[3]} (read from a stored hash)`,
-      scryptHashMs: `${hashMs.toFixed(0)} (median of 3, in the bench process, no load running)`,
+      passwordHash: stored === undefined ? 'no stored hash found' : `${stored.description} (read from a stored hash)`,
+      passwordHashMs:
+        perHash === undefined
+          ? 'not measured'
+          : `${perHash.toFixed(1)} (median of 3 with those parameters, in the bench process, no load running)`,
     };
   },
   async setup() {
@@ -434,10 +465,12 @@ const suite: Suite = {
     admin = new kafkajs.Kafka({ brokers, clientId: 'bench-http-services', logLevel: kafkajs.logLevel.NOTHING }).admin();
     await admin.connect();
     const common = { DATABASE_URL: url, KAFKA_BROKERS: brokers.join(','), TOPIC_PREFIX: topicPrefix, LOG_LEVEL: 'warn' };
-    users = await startService('user-service', { ...common, DATABASE_SCHEMA: schemas.user, SCRYPT_LOG2_COST: String(SCRYPT_LOG2_COST) });
+    // The password hash at the service's defaults: empty variables count as unset.
+    const defaultHashing = { ARGON2_MEMORY_KIB: '', ARGON2_PASSES: '', SCRYPT_LOG2_COST: '' };
+    users = await startService('user-service', { ...common, ...defaultHashing, DATABASE_SCHEMA: schemas.user });
     registrations = await startService('registration-service', { ...common, DATABASE_SCHEMA: schemas.registration });
     baseline = await startBaseline();
-    console.log(`  (seeding ${USERS} users through POST /users, scrypt N = 2^${SCRYPT_LOG2_COST})`);
+    console.log(`  (seeding ${USERS} users through POST /users, password hashes at the service's defaults)`);
     await seedUsers();
     // Warm-up (JIT, pools, connections): a few seconds of each read and write, not measured.
     const conferenceIds = await scheduleConferences();

@@ -1,9 +1,9 @@
 import { inMemoryEventStore, inMemoryTransport } from '@eventfold/core';
 import { kafkaTransport } from '@eventfold/transport-kafka';
 import { expect, it } from 'vitest';
-import { scryptPasswordHasher } from './application/password-hasher.js';
 import { createUserService } from './create-user-service.js';
 import { brokerProbe } from './infrastructure.js';
+import { cheapPasswordHasher } from './test-support.js';
 
 // No broker needed: nothing listens on port 1, so every connection is refused at once.
 it('answers /ready with 503 naming the broker when the Kafka broker is unreachable, and shares one probe between concurrent checks', async () => {
@@ -18,7 +18,7 @@ it('answers /ready with 503 naming the broker when the Kafka broker is unreachab
   const service = createUserService({
     store,
     transport,
-    passwordHasher: scryptPasswordHasher({ log2Cost: 10 }),
+    passwordHasher: cheapPasswordHasher(),
     log: false,
     readinessChecks: { broker: probe.check },
   });

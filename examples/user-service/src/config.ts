@@ -40,7 +40,11 @@ const environment = z.object({
     .default(['gmail.com', 'company.com']),
   /** How long a username or email reservation may stay unconfirmed before another registration may take it over. */
   RESERVATION_TIMEOUT_MS: integer(1_000, 86_400_000).default(60_000),
-  /** scrypt's CPU/memory cost N, as log2: 17 means N = 2^17 (128 MiB per hash with r = 8). */
+  /** argon2id's memory cost in KiB: OWASP's 19456 (19 MiB) by default; tests may go as low as 1024. */
+  ARGON2_MEMORY_KIB: integer(1_024, 1_048_576).default(19_456),
+  /** argon2id's time cost: passes over the memory. */
+  ARGON2_PASSES: integer(1, 10).default(2),
+  /** scrypt's CPU/memory cost N, as log2, on a Node without argon2: 17 means N = 2^17 (128 MiB per hash with r = 8). */
   SCRYPT_LOG2_COST: integer(14, 20).default(17),
   SHUTDOWN_TIMEOUT_MS: integer(100, 600_000).default(10_000),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).optional(),
@@ -78,6 +82,11 @@ export interface UserServiceConfig {
   /** Lower-case email domains that may register. */
   readonly emailDomainAllowlist: readonly string[];
   readonly reservationTimeoutMs: number;
+  /** argon2id's memory cost in KiB, for new password hashes. */
+  readonly argon2MemoryKiB: number;
+  /** argon2id's passes, for new password hashes. */
+  readonly argon2Passes: number;
+  /** scrypt's cost as log2 of N, for new password hashes on a Node without argon2. */
   readonly scryptLog2Cost: number;
   readonly shutdownTimeoutMs: number;
   /** Where the adapters connect; no URL means the embedded in-memory store and transport. */
@@ -116,6 +125,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     logLevel: value.LOG_LEVEL,
     emailDomainAllowlist: value.EMAIL_DOMAIN_ALLOWLIST,
     reservationTimeoutMs: value.RESERVATION_TIMEOUT_MS,
+    argon2MemoryKiB: value.ARGON2_MEMORY_KIB,
+    argon2Passes: value.ARGON2_PASSES,
     scryptLog2Cost: value.SCRYPT_LOG2_COST,
     shutdownTimeoutMs: value.SHUTDOWN_TIMEOUT_MS,
     adapters: {

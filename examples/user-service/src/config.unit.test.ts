@@ -21,6 +21,8 @@ describe('loadConfig', () => {
       logLevel: 'info',
       emailDomainAllowlist: ['gmail.com', 'company.com'],
       reservationTimeoutMs: 60_000,
+      argon2MemoryKiB: 19_456,
+      argon2Passes: 2,
       scryptLog2Cost: 17,
       shutdownTimeoutMs: 10_000,
       adapters: { databaseSchema: 'user_service', mongoDatabase: 'user_service', topicPrefix: '' },
@@ -34,6 +36,8 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'debug',
       EMAIL_DOMAIN_ALLOWLIST: ' Example.org, company.com ,',
       RESERVATION_TIMEOUT_MS: '5000',
+      ARGON2_MEMORY_KIB: '1024',
+      ARGON2_PASSES: '1',
       SCRYPT_LOG2_COST: '15',
       SHUTDOWN_TIMEOUT_MS: '2000',
       DATABASE_URL: 'postgres://user:secret@db:5432/users',
@@ -42,7 +46,15 @@ describe('loadConfig', () => {
       MONGO_DATABASE: 'users-v2',
       TOPIC_PREFIX: 'staging.',
     });
-    expect(config).toMatchObject({ port: 8080, host: '0.0.0.0', logLevel: 'debug', emailDomainAllowlist: ['example.org', 'company.com'] });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      logLevel: 'debug',
+      emailDomainAllowlist: ['example.org', 'company.com'],
+      argon2MemoryKiB: 1024,
+      argon2Passes: 1,
+      scryptLog2Cost: 15,
+    });
     expect(config.adapters).toEqual({
       databaseUrl: 'postgres://user:secret@db:5432/users',
       kafkaBrokers: ['kafka-1:9092', 'kafka-2:9092'],
@@ -57,6 +69,8 @@ describe('loadConfig', () => {
       PORT: 'eighty',
       LOG_LEVEL: 'loud',
       EMAIL_DOMAIN_ALLOWLIST: 'gmail.com,not a domain',
+      ARGON2_MEMORY_KIB: '512',
+      ARGON2_PASSES: '1.5',
       SCRYPT_LOG2_COST: '30',
       DATABASE_URL: 'mysql://user:hunter2@db/users',
       KAFKA_BROKERS: 'kafka',
@@ -67,7 +81,12 @@ describe('loadConfig', () => {
     expect(message).toContain('PORT: must be a number');
     expect(message).toContain('LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent');
     expect(message).toContain('EMAIL_DOMAIN_ALLOWLIST.1: "not a domain" is not a domain name');
+    expect(message).toContain('ARGON2_MEMORY_KIB: must be at least 1024');
+    expect(message).toContain('ARGON2_PASSES: must be an integer');
     expect(message).toContain('SCRYPT_LOG2_COST: must be at most 20');
+    expect(configError({ ARGON2_MEMORY_KIB: '2097152', ARGON2_PASSES: '0' })).toMatch(
+      /ARGON2_MEMORY_KIB: must be at most 1048576\n {2}ARGON2_PASSES: must be at least 1/,
+    );
     expect(message).toContain('DATABASE_URL: must be a postgres:// URL');
     expect(message).toContain('KAFKA_BROKERS.0: must be a comma-separated list of host:port');
     expect(message).toContain('DATABASE_SCHEMA: must be lower-case letters, digits and _ (at most 32)');

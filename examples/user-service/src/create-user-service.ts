@@ -1,6 +1,6 @@
 import { type EventStore, type Relay, relay, type Transport } from '@eventfold/core';
 import type { FastifyInstance } from 'fastify';
-import { type PasswordHasher, scryptPasswordHasher } from './application/password-hasher.js';
+import { type PasswordHasher, passwordHasher } from './application/password-hasher.js';
 import { registerUserHandler } from './application/register-user.js';
 import { type UsersReadModel, usersReadModel } from './application/users-projection.js';
 import { TOPICS } from './domain/events.js';
@@ -18,7 +18,7 @@ export interface UserServiceOptions {
   readonly allowedEmailDomains?: readonly string[];
   /** How long an unconfirmed username or email reservation blocks others. @defaultValue 60_000 */
   readonly reservationTimeoutMs?: number;
-  /** @defaultValue scrypt with N = 2^17, r = 8, p = 1 */
+  /** @defaultValue argon2id with m = 19 MiB, t = 2, p = 1 (scrypt with N = 2^17, r = 8, p = 1 on a Node without argon2) */
   readonly passwordHasher?: PasswordHasher;
   /** The clock for ages, timestamps and reservation expiry. @defaultValue `() => new Date()` */
   readonly now?: () => Date;
@@ -83,7 +83,7 @@ export function createUserService(options: UserServiceOptions): UserService {
 
   const registerUser = registerUserHandler({
     store,
-    hasher: options.passwordHasher ?? scryptPasswordHasher(),
+    hasher: options.passwordHasher ?? passwordHasher(),
     allowedEmailDomains: options.allowedEmailDomains ?? ['gmail.com', 'company.com'],
     reservationTimeoutMs: options.reservationTimeoutMs ?? 60_000,
     now,

@@ -3,8 +3,15 @@
  * (tests, the demo), or run `main.ts` to wire it from the environment.
  * @module
  */
-export type { PasswordHasher, ScryptParameters } from './application/password-hasher.js';
-export { DEFAULT_SCRYPT_PARAMETERS, scryptPasswordHasher } from './application/password-hasher.js';
+export type { Argon2idParameters, ChosenPasswordHasher, PasswordHasher, ScryptParameters } from './application/password-hasher.js';
+export {
+  argon2Available,
+  argon2idPasswordHasher,
+  DEFAULT_ARGON2ID_PARAMETERS,
+  DEFAULT_SCRYPT_PARAMETERS,
+  passwordHasher,
+  scryptPasswordHasher,
+} from './application/password-hasher.js';
 export type { UserView } from './application/users-projection.js';
 export type { AdapterConfig, LogLevel, UserServiceConfig } from './config.js';
 export { loadConfig } from './config.js';

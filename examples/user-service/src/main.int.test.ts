@@ -27,7 +27,7 @@ function start(env: Record<string, string>): Started {
   const { DATABASE_URL: _d, MONGO_URL: _m, KAFKA_BROKERS: _k, ...inherited } = process.env;
   const child = spawn(tsx, ['--conditions=@eventfold/source', 'src/main.ts'], {
     cwd: serviceDir,
-    env: { ...inherited, PORT: '0', SCRYPT_LOG2_COST: '14', ...env },
+    env: { ...inherited, PORT: '0', ARGON2_MEMORY_KIB: '1024', ARGON2_PASSES: '1', SCRYPT_LOG2_COST: '14', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);
@@ -86,6 +86,8 @@ it('starts on PostgreSQL and Kafka from the environment, serves, and exits 0 aft
   const address = await until('the service to listen', () => /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(service.output())?.[1]);
   await until('the start-up line', () => (service.output().includes('user-service started') ? true : undefined));
   expect(service.output()).toContain(`"adapters":"PostgreSQL event store (schema ${run}), Kafka transport (${kafkaBrokers.join(',')})"`);
+  expect(service.output()).toContain('"passwordHashing":"argon2id (m=1024 KiB, t=1, p=1)"');
+  expect(service.output()).not.toContain('crypto.argon2');
 
   const ready = await fetch(`${address}/ready`);
   expect(ready.status).toBe(200);

@@ -3,7 +3,7 @@
  * and the users projection; a graceful shutdown on SIGTERM or SIGINT.
  */
 import { isConfigurationError } from '@eventfold/core';
-import { scryptPasswordHasher } from './application/password-hasher.js';
+import { passwordHasher } from './application/password-hasher.js';
 import { loadConfig } from './config.js';
 import { createUserService } from './create-user-service.js';
 import { connectInfrastructure } from './infrastructure.js';
@@ -11,19 +11,24 @@ import { connectInfrastructure } from './infrastructure.js';
 try {
   const config = loadConfig(process.env);
   const infrastructure = await connectInfrastructure(config.adapters);
+  const hasher = passwordHasher({
+    argon2id: { memoryKiB: config.argon2MemoryKiB, passes: config.argon2Passes },
+    scrypt: { log2Cost: config.scryptLog2Cost },
+  });
   const service = createUserService({
     store: infrastructure.store,
     transport: infrastructure.transport,
     allowedEmailDomains: config.emailDomainAllowlist,
     reservationTimeoutMs: config.reservationTimeoutMs,
-    passwordHasher: scryptPasswordHasher({ log2Cost: config.scryptLog2Cost }),
+    passwordHasher: hasher,
     log: { level: config.logLevel },
     readinessChecks: infrastructure.readinessChecks,
     topicPrefix: config.adapters.topicPrefix,
   });
   await service.start();
   await service.listen({ port: config.port, host: config.host });
-  service.app.log.info({ adapters: infrastructure.description }, 'user-service started');
+  if (hasher.fallback !== undefined) service.app.log.warn(hasher.fallback);
+  service.app.log.info({ adapters: infrastructure.description, passwordHashing: hasher.scheme }, 'user-service started');
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -6,7 +6,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import type { PostgresEventStore } from '@eventfold/store-postgres';
 import { afterAll, expect, it } from 'vitest';
 import { requirePostgresUrl, setupOrFailEach } from '../../../test/support/services.js';
-import { scryptPasswordHasher } from './application/password-hasher.js';
+import { passwordHasher } from './application/password-hasher.js';
 import { loadConfig } from './config.js';
 import { createUserService, type UserService } from './create-user-service.js';
 import { connectInfrastructure, type Infrastructure } from './infrastructure.js';
@@ -66,12 +66,21 @@ setupOrFailEach(async () => {
   throughProxy.hostname = '127.0.0.1';
   throughProxy.port = String(proxy.port);
   // No KAFKA_BROKERS: the in-memory transport, so the store is the only thing that fails.
-  const config = loadConfig({ DATABASE_URL: throughProxy.toString(), DATABASE_SCHEMA: schema, SCRYPT_LOG2_COST: '14' });
+  const config = loadConfig({
+    DATABASE_URL: throughProxy.toString(),
+    DATABASE_SCHEMA: schema,
+    ARGON2_MEMORY_KIB: '1024',
+    ARGON2_PASSES: '1',
+    SCRYPT_LOG2_COST: '14',
+  });
   infrastructure = await connectInfrastructure(config.adapters);
   service = createUserService({
     store: infrastructure.store,
     transport: infrastructure.transport,
-    passwordHasher: scryptPasswordHasher({ log2Cost: config.scryptLog2Cost }),
+    passwordHasher: passwordHasher({
+      argon2id: { memoryKiB: config.argon2MemoryKiB, passes: config.argon2Passes },
+      scrypt: { log2Cost: config.scryptLog2Cost },
+    }),
     log: { level: 'warn', stream: { write: (line) => void logs.push(line) } },
     readinessChecks: infrastructure.readinessChecks,
   });

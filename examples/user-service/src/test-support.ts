@@ -10,7 +10,7 @@ import {
   StoreUnavailableError,
 } from '@eventfold/core';
 import type { LightMyRequestResponse } from 'fastify';
-import { scryptPasswordHasher } from './application/password-hasher.js';
+import { argon2idPasswordHasher, type PasswordHasher } from './application/password-hasher.js';
 import { createUserService, type UserService, type UserServiceOptions } from './create-user-service.js';
 
 export const PASSWORD = 'Tr0ub4dour&3xyz';
@@ -32,9 +32,14 @@ export interface TestService {
   stop(): Promise<void>;
 }
 
+/** argon2id at 64 KiB and one pass: the real code path in well under a millisecond, so tests stay fast. */
+export function cheapPasswordHasher(): PasswordHasher {
+  return argon2idPasswordHasher({ memoryKiB: 64, passes: 1 });
+}
+
 export const START_TIME = new Date('2025-06-01T12:00:00.000Z');
 
-/** A started user service on the in-memory adapters (or a given store), with a cheap scrypt cost so tests stay fast. */
+/** A started user service on the in-memory adapters (or a given store), with a cheap password hasher so tests stay fast. */
 export async function startTestService(
   options: Partial<Omit<UserServiceOptions, 'store' | 'transport'>> & { wrapStore?: (store: EventStore) => EventStore } = {},
 ): Promise<TestService> {
@@ -46,7 +51,7 @@ export async function startTestService(
   const service = createUserService({
     store: wrapStore === undefined ? store : wrapStore(store),
     transport,
-    passwordHasher: scryptPasswordHasher({ log2Cost: 10 }),
+    passwordHasher: cheapPasswordHasher(),
     now: () => new Date(time),
     log: { level: 'trace', stream: { write: (line) => void logs.push(line) } },
     ...serviceOptions,

@@ -1,7 +1,14 @@
 import { isConcurrencyError } from '@eventfold/core';
 import { describe, expect, it } from 'vitest';
-import { type AppendFailure, failingStore, json, startTestService, type TestService, validUser } from '../test-support.js';
-import { scryptPasswordHasher } from './password-hasher.js';
+import {
+  type AppendFailure,
+  cheapPasswordHasher,
+  failingStore,
+  json,
+  startTestService,
+  type TestService,
+  validUser,
+} from '../test-support.js';
 
 async function withService<T>(t: TestService, work: () => Promise<T>): Promise<T> {
   try {
@@ -156,7 +163,7 @@ describe('reservations when a later step fails', () => {
   });
 
   it('fails a registration stalled past the timeout with 409 once another one took its username over', async () => {
-    const real = scryptPasswordHasher({ log2Cost: 10 });
+    const real = cheapPasswordHasher();
     let releaseStalled: () => void = () => undefined;
     let calls = 0;
     const t = await startTestService({

@@ -1,8 +1,7 @@
 import { inMemoryEventStore, inMemoryTransport } from '@eventfold/core';
 import { describe, expect, it } from 'vitest';
-import { scryptPasswordHasher } from '../application/password-hasher.js';
 import { createUserService } from '../create-user-service.js';
-import { failingStore, json, startTestService, validUser } from '../test-support.js';
+import { cheapPasswordHasher, failingStore, json, startTestService, validUser } from '../test-support.js';
 
 describe('operations endpoints', () => {
   it('/health answers while the process lives; /ready checks the store and the transport', async () => {
@@ -34,7 +33,7 @@ describe('operations endpoints', () => {
         ...transport,
         publish: (topic, messages) => (brokerDown ? Promise.reject(new Error('broker down')) : transport.publish(topic, messages)),
       },
-      passwordHasher: scryptPasswordHasher({ log2Cost: 10 }),
+      passwordHasher: cheapPasswordHasher(),
       log: false,
     });
     await service.start();
@@ -95,7 +94,7 @@ describe('operations endpoints', () => {
   });
 
   it('stops gracefully: finishes requests in flight and relays their events before it returns', async () => {
-    const real = scryptPasswordHasher({ log2Cost: 10 });
+    const real = cheapPasswordHasher();
     let hashing = false;
     let finishHashing: () => void = () => undefined;
     const t = await startTestService({

@@ -42,8 +42,8 @@ describe('the password', () => {
       expect(text, where).not.toContain(weak);
     }
     // The hash is stored, but only in the store: it never leaves the service.
-    expect(texts.events).toMatch(/\$scrypt\$ln=10,r=8,p=1\$/);
-    expect(texts.messages).not.toContain('$scrypt$');
+    expect(texts.events).toMatch(/\$argon2id\$v=19\$m=64,t=1,p=1\$/);
+    expect(texts.messages).not.toContain('$argon2id$');
     expect(texts.messages).not.toContain('user.password-set');
   });
 
