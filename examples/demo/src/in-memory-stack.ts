@@ -4,7 +4,7 @@
  */
 import { inMemoryEventStore, inMemoryTransport } from '@eventfold/core';
 import { createRegistrationService } from '@eventfold/example-registration-service';
-import { createUserService, DEFAULT_SCRYPT_PARAMETERS } from '@eventfold/example-user-service';
+import { createUserService, passwordHasher } from '@eventfold/example-user-service';
 import type { DemoStack } from './scenario.js';
 
 const quiet = { level: 'warn' } as const; // the services' JSON logs: warnings and errors only
@@ -14,7 +14,8 @@ export async function startInMemoryStack(): Promise<DemoStack> {
   const transport = inMemoryTransport({ partitions: 3 });
   const userStore = inMemoryEventStore();
   const registrationStore = inMemoryEventStore();
-  const users = createUserService({ store: userStore, transport, log: quiet });
+  const hasher = passwordHasher(); // the service's default: argon2id where this Node has it
+  const users = createUserService({ store: userStore, transport, passwordHasher: hasher, log: quiet });
   const registrations = createRegistrationService({ store: registrationStore, transport, log: quiet });
   const close = async () => {
     await registrations.stop();
@@ -37,7 +38,7 @@ export async function startInMemoryStack(): Promise<DemoStack> {
       ],
       userApi,
       registrationApi,
-      scryptLog2Cost: DEFAULT_SCRYPT_PARAMETERS.log2Cost,
+      passwordHashing: hasher.scheme,
       deliveryTimeoutMs: 5_000,
       transportName: 'the shared transport',
       async settle() {

@@ -14,7 +14,7 @@ if (mode !== undefined && !['--real', '--real=postgres', '--real=mongo'].include
   process.exit(2);
 }
 
-// Kafka's first consumer-group join takes seconds, and scrypt at N = 2^17 takes a fraction of one per user.
+// Kafka's first consumer-group join takes seconds, and each password hash tens of milliseconds.
 const DEMO_TIMEOUT_MS = mode === undefined ? 60_000 : 180_000;
 const watchdog = setTimeout(() => {
   console.error(`\nThe demo did not finish within ${DEMO_TIMEOUT_MS / 1000} s.`);

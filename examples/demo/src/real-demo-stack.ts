@@ -3,7 +3,6 @@
  * their `main.ts` wires them, on PostgreSQL (or FerretDB) and Kafka, through `real-stack.ts`. The run
  * has its own schemas or databases and topic prefix, dropped and deleted when the demo closes it.
  */
-import { DEFAULT_SCRYPT_PARAMETERS } from '@eventfold/example-user-service';
 import { type StoreKind, startRealStack } from './real-stack.js';
 import type { DemoStack } from './scenario.js';
 
@@ -19,7 +18,7 @@ export async function startRealDemoStack(store: StoreKind, env: Readonly<Record<
   const stack = await startRealStack(
     store,
     { databaseUrl: env.DATABASE_URL ?? '', mongoUrl: env.MONGO_URL ?? '', kafkaBrokers },
-    { name: 'demo', logLevel: 'warn', scryptLog2Cost: DEFAULT_SCRYPT_PARAMETERS.log2Cost },
+    { name: 'demo', logLevel: 'warn', passwordHashCost: 'default' },
   );
   return {
     header: [
@@ -31,7 +30,7 @@ export async function startRealDemoStack(store: StoreKind, env: Readonly<Record<
     ],
     userApi: stack.userApi,
     registrationApi: stack.registrationApi,
-    scryptLog2Cost: DEFAULT_SCRYPT_PARAMETERS.log2Cost,
+    passwordHashing: stack.passwordHashing,
     // The first message waits for the consumer group to settle; later ones take milliseconds.
     deliveryTimeoutMs: 45_000,
     transportName: 'Kafka',

@@ -3,6 +3,7 @@
 // its own schemas or databases and its own topic prefix, and drops them at the end. Needs the servers of
 // `bash scripts/services up`; fails (never skips) without them.
 import { randomBytes } from 'node:crypto';
+import { argon2Available } from '@eventfold/example-user-service';
 import { afterAll, describe, expect, it } from 'vitest';
 import { requireKafkaBrokers, requireMongoUrl, requirePostgresUrl, setupOrFailEach } from '../../../test/support/services.js';
 import { eventually, type RealStack, type StoreKind, startRealStack } from './real-stack.js';
@@ -212,7 +213,7 @@ describe.each<[StoreKind, string]>([
       .join('\n');
 
     // The searches are real: each text holds what it should.
-    expect(stored).toContain('$scrypt$'); // the hash is stored (as user.password-set)
+    expect(stored).toContain(argon2Available() ? '$argon2id$' : '$scrypt$'); // the hash is stored (as user.password-set)
     expect(stored).toContain(username);
     expect(published.join('\n')).toContain(username);
     expect(published.filter((line) => line.includes('user.creation-failed'))).toHaveLength(3);

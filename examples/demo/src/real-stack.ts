@@ -16,7 +16,7 @@ import {
   connectInfrastructure as connectUserInfrastructure,
   createUserService,
   loadConfig as loadUserConfig,
-  scryptPasswordHasher,
+  passwordHasher,
   type UserService,
 } from '@eventfold/example-user-service';
 import { Kafka, logLevel } from 'kafkajs';
@@ -43,6 +43,8 @@ export interface RealStack {
   readonly registrations: RegistrationService;
   /** The infrastructure descriptions, as the services log them at start-up. */
   readonly descriptions: { readonly user: string; readonly registration: string };
+  /** How user-service hashes new passwords, e.g. `argon2id (m=1024 KiB, t=1, p=1)`. */
+  readonly passwordHashing: string;
   /** Stops registration-service and closes its infrastructure, then starts a new one on the same schema or database, topics and group. */
   restartRegistrations(): Promise<void>;
   /** Every log line of both services (JSON text), at the level of the options. */
@@ -95,8 +97,11 @@ export interface RealStackOptions {
   readonly name?: string;
   /** The services' log level (lines are captured in `logs`, never printed). @defaultValue `'trace'` */
   readonly logLevel?: 'trace' | 'warn';
-  /** scrypt's cost as log2 of N. @defaultValue 14, cheaper than the services' 17 so the tests stay fast */
-  readonly scryptLog2Cost?: number;
+  /**
+   * The password hashes' cost: the services' defaults, or `'cheap'` (argon2id with 1 MiB and one
+   * pass, scrypt N = 2^14 on a Node without argon2) so the tests stay fast. @defaultValue `'cheap'`
+   */
+  readonly passwordHashCost?: 'default' | 'cheap';
 }
 
 /**
@@ -117,7 +122,7 @@ export async function startRealStack(
     KAFKA_BROKERS: urls.kafkaBrokers.join(','),
     TOPIC_PREFIX: topicPrefix,
     LOG_LEVEL: options.logLevel ?? 'trace',
-    SCRYPT_LOG2_COST: String(options.scryptLog2Cost ?? 14),
+    ...(options.passwordHashCost === 'default' ? {} : { ARGON2_MEMORY_KIB: '1024', ARGON2_PASSES: '1', SCRYPT_LOG2_COST: '14' }),
   };
   const userConfig = loadUserConfig({ ...common, DATABASE_SCHEMA: names.user, MONGO_DATABASE: names.user });
   const registrationConfig = loadRegistrationConfig({ ...common, DATABASE_SCHEMA: names.registration, MONGO_DATABASE: names.registration });
@@ -137,10 +142,14 @@ export async function startRealStack(
     await userInfrastructure.close();
     throw error;
   });
+  const hasher = passwordHasher({
+    argon2id: { memoryKiB: userConfig.argon2MemoryKiB, passes: userConfig.argon2Passes },
+    scrypt: { log2Cost: userConfig.scryptLog2Cost },
+  });
   const users = createUserService({
     store: userInfrastructure.store,
     transport: userInfrastructure.transport,
-    passwordHasher: scryptPasswordHasher({ log2Cost: userConfig.scryptLog2Cost }),
+    passwordHasher: hasher,
     log: capture,
     readinessChecks: userInfrastructure.readinessChecks,
     topicPrefix: userConfig.adapters.topicPrefix,
@@ -189,6 +198,7 @@ export async function startRealStack(
       Object.assign(stack, { registrationApi });
     },
     descriptions: { user: userInfrastructure.description, registration: registrationInfrastructure.description },
+    passwordHashing: hasher.scheme,
     logs,
     exchanges,
     async call(base, method, path, body, headers = {}) {

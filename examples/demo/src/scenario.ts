@@ -10,8 +10,8 @@ export interface DemoStack {
   readonly header: readonly string[];
   readonly userApi: string;
   readonly registrationApi: string;
-  /** scrypt's cost as log2 of N, for the line that says how passwords are hashed. */
-  readonly scryptLog2Cost: number;
+  /** How user-service hashes passwords, e.g. `argon2id (m=19456 KiB, t=2, p=1)`, for the line that says so. */
+  readonly passwordHashing: string;
   /** How long `user.created` may take to reach registration-service. */
   readonly deliveryTimeoutMs: number;
   /** Where the messages went, for the closing line: e.g. `the shared transport`. */
@@ -85,7 +85,7 @@ export async function runScenario(stack: DemoStack, print: (line: string) => voi
     for (const line of stack.header) print(line);
     print('');
 
-    print(`Users (passwords hashed with scrypt, N = 2^${stack.scryptLog2Cost}, r = 8, p = 1)`);
+    print(`Users (passwords hashed with ${stack.passwordHashing})`);
     const register = (username: string, email: string) =>
       expectStatus(
         201,
