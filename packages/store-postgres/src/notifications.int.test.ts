@@ -55,6 +55,29 @@ describe('onAppend', () => {
     await waitFor(async () => (await listenerPid()) === undefined, 5_000, 'the listening connection to close after the last listener');
   });
 
+  it("calls its own process's listeners as soon as an append commits, before the NOTIFY comes back", async () => {
+    let calls = 0;
+    const stop = writer.onAppend(() => {
+      calls++;
+    });
+    try {
+      await waitFor(() => calls > 0, 5_000, 'the call made on connecting');
+      for (const inTransaction of [false, true]) {
+        await new Promise((resolve) => setTimeout(resolve, 200)); // the NOTIFY of the case before has come back
+        const before = calls;
+        const streamId = `user-${uuidv7()}`;
+        const event = { type: 'user.registered', data: {} };
+        if (inTransaction) await writer.transaction((tx) => tx.append(streamId, [event]));
+        else await writer.append(streamId, [event]);
+        // A NOTIFY needs a round trip to the server (a macrotask); a microtask later only the local call can be in.
+        await Promise.resolve();
+        expect(calls, inTransaction ? 'after a transaction committed' : 'after an autocommit append').toBe(before + 1);
+      }
+    } finally {
+      stop();
+    }
+  });
+
   it('reconnects by itself when its connection is killed, and calls listeners on reconnecting', async () => {
     let calls = 0;
     const stop = reader.onAppend(() => {

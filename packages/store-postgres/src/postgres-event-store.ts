@@ -180,15 +180,21 @@ export function postgresEventStore(options: PostgresEventStoreOptions): Postgres
       };
     },
     (active) => {
-      if (active.appended) signal.send();
+      if (active.appended) committed();
     },
   );
 
   /** After an append wrote: signal now, or when the caller's transaction commits. */
   function wrote(): void {
     const active = transactions.current();
-    if (active === undefined) signal.send();
+    if (active === undefined) committed();
     else active.appended = true;
+  }
+
+  /** Other processes hear of a commit through NOTIFY; this one's listeners at once. */
+  function committed(): void {
+    signal.send();
+    notifier.committedHere();
   }
 
   /** The executor for a call now: the caller's open transaction, or the pool. */

@@ -1,9 +1,14 @@
 import type { PostgresPool, PostgresPoolClient } from '../postgres-pool.js';
 import { ident } from './sql.js';
 
-/** Calls listeners when the append function's NOTIFY arrives, on one dedicated connection. */
+/** Calls listeners when the appends' NOTIFY arrives, on one dedicated connection, and at once for this process's own appends. */
 export interface AppendNotifier {
   add(listener: () => void): () => void;
+  /**
+   * An append of this process committed: calls the listeners in a microtask, without waiting for
+   * the NOTIFY's round trip through the server (a relay in the writing process hears of it at once).
+   */
+  committedHere(): void;
   close(): void;
   /** True while the listening connection is up (for tests and diagnostics). */
   readonly listening: boolean;
@@ -102,6 +107,9 @@ export function appendNotifier(pool: PostgresPool, channel: string): AppendNotif
   }
 
   return {
+    committedHere() {
+      if (listeners.size > 0) queueMicrotask(notify);
+    },
     add(listener) {
       // Wrapped, so the same function added twice is two subscriptions, each stopped on its own.
       const entry = () => listener();
