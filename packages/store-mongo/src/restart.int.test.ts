@@ -1,5 +1,5 @@
 /**
- * A server restart in the middle of a stream of appends: while the server is down the store fails
+ * A server crash and start in the middle of a stream of appends: while the server is down the store fails
  * with a retryable StoreUnavailableError; writers that retry with the same event ids get each batch
  * in exactly once; afterwards every acknowledged append is there, whole, in order.
  */
@@ -65,7 +65,14 @@ describe('server restart mid-stream', () => {
     };
     const writing = Promise.all(['a', 'b', 'c'].map(writer));
     await sleep(300);
-    await servicesScript(['restart', 'mongo']);
+    // A crash: killed outright, down for a second, started again. (After a graceful stop, FerretDB 1.24
+    // sometimes leaves the driver's server monitor stalled for minutes; see docs/store-mongo.md.)
+    const { stdout } = await servicesScript(['status', 'mongo']);
+    const pid = Number(/^mongo\s+running\s+(\d+)/m.exec(stdout)?.[1]);
+    expect(pid, 'the FerretDB process id from scripts/services status').toBeGreaterThan(0);
+    process.kill(pid, 'SIGKILL');
+    await sleep(1_000);
+    await servicesScript(['start', 'mongo']);
     restarted = true;
     await writing;
 
