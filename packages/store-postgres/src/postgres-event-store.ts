@@ -4,7 +4,7 @@ import { appendNotifier } from './internal/append-notifier.js';
 import { commitSignal } from './internal/commit-signal.js';
 import { appendEvents, type EventLimits, readAllEvents, readHeadPosition, readStreamEvents } from './internal/events.js';
 import { type Executor, poolExecutor } from './internal/executor.js';
-import { inboxBatchStatements, postgresInbox, transactionInbox } from './internal/inbox.js';
+import { postgresInbox, transactionInbox } from './internal/inbox.js';
 import { type MigrationResult, migrateSchema } from './internal/migrate.js';
 import { postgresCheckpointStore, postgresLeaseStore, postgresSnapshotStore } from './internal/side-stores.js';
 import { assertSchemaName, DEFAULT_SCHEMA, ident, notifyChannel } from './internal/sql.js';
@@ -255,7 +255,7 @@ export function postgresEventStore(options: PostgresEventStoreOptions): Postgres
     snapshots: postgresSnapshotStore(readySource, sql),
     checkpoints: postgresCheckpointStore(readySource, sql),
     leases: postgresLeaseStore(readySource, sql),
-    inbox: postgresInbox(readySource, sql, inboxBatchStatements(schema), {
+    inbox: postgresInbox(readySource, sql, {
       current: transactions.current,
       run: async (work) => {
         await ready();

@@ -1,9 +1,8 @@
 import type { InboxOutcome } from '@eventfold/core';
 import type { PostgresInbox, PostgresTransactionInbox } from '../postgres-transaction.js';
 import { classifyError } from './classify-error.js';
-import type { Executor, Statement } from './executor.js';
+import type { Executor } from './executor.js';
 import type { ExecutorSource } from './side-stores.js';
-import { ident, statementName } from './sql.js';
 import type { Statements } from './statements.js';
 import type { TransactionRunner } from './transactions.js';
 
@@ -25,30 +24,6 @@ async function has(executor: Executor, sql: Statements, consumer: string, messag
   }
 }
 
-/** The statements of `runBatch`, which claims and records many messages per round trip. */
-export interface InboxBatchStatements {
-  /** Rows (index, claimed) per distinct message id, at its first index. */
-  readonly claimMany: Statement;
-  readonly recordMany: Statement;
-}
-
-export function inboxBatchStatements(schema: string): InboxBatchStatements {
-  const s = ident(schema);
-  return {
-    // The claims (advisory locks) are taken in id order, whatever the batch's order: two batches
-    // sharing ids then never wait for each other in a cycle. OFFSET 0 keeps the sort below the calls.
-    claimMany: {
-      name: statementName(schema, 'inbox_claim_many'),
-      text: `select u.ord::integer - 1 as index, ${s}.inbox_claim($1, u.id, false) as claimed
-        from (select id, min(ord) as ord from unnest($2::text[]) with ordinality as t(id, ord) group by id order by id offset 0) as u`,
-    },
-    recordMany: {
-      name: statementName(schema, 'inbox_record_many'),
-      text: `insert into ${s}.inbox (consumer, message_id) select $1, unnest($2::text[]) on conflict do nothing`,
-    },
-  };
-}
-
 /** The inbox of one transaction. */
 export function transactionInbox(executor: Executor, sql: Statements): PostgresTransactionInbox {
   return {
@@ -63,12 +38,7 @@ export function transactionInbox(executor: Executor, sql: Statements): PostgresT
  * transaction gets a transaction id (and holds readers' visibility horizon back) only from the
  * work's first write, not while the work waits on, say, an HTTP call.
  */
-export function postgresInbox(
-  source: ExecutorSource,
-  sql: Statements,
-  batchSql: InboxBatchStatements,
-  transactions: TransactionRunner,
-): PostgresInbox {
+export function postgresInbox(source: ExecutorSource, sql: Statements, transactions: TransactionRunner): PostgresInbox {
   // Concurrent calls for one message in this process wait here instead of each holding a
   // connection while blocked on the lock (with a small pool that could starve the work itself).
   const inFlight = new Map<string, Promise<unknown>>();
@@ -110,7 +80,7 @@ export function postgresInbox(
       if (messageIds.length === 0) return outcomes;
       let claims: { index: number; claimed: boolean }[];
       try {
-        claims = await executor.run(batchSql.claimMany, [consumer, messageIds]);
+        claims = await executor.run(sql.inboxClaimMany, [consumer, messageIds]);
       } catch (error) {
         throw classifyError(error, { operation: 'inbox.runBatch' });
       }
@@ -120,7 +90,7 @@ export function postgresInbox(
         await work(fresh, tx);
         for (const index of fresh) outcomes[index] = 'processed';
         try {
-          await executor.run(batchSql.recordMany, [consumer, fresh.map((index) => messageIds[index])]);
+          await executor.run(sql.inboxRecordMany, [consumer, fresh.map((index) => messageIds[index])]);
         } catch (error) {
           throw classifyError(error, { operation: 'inbox.runBatch' });
         }

@@ -47,6 +47,9 @@ export interface Statements {
   readonly inboxClaim: Statement;
   readonly inboxRecord: Statement;
   readonly inboxHas: Statement;
+  /** Rows (index, claimed) per distinct message id of `$2`, at its first index. */
+  readonly inboxClaimMany: Statement;
+  readonly inboxRecordMany: Statement;
   readonly leaseAcquire: Statement;
   readonly leaseRelease: Statement;
   readonly leaseHolder: Statement;
@@ -101,6 +104,17 @@ export function statements(schema: string): Statements {
     inboxClaim: named('inbox_claim', `select ${s}.inbox_claim($1, $2, $3) as claimed`),
     inboxRecord: named('inbox_record', `insert into ${s}.inbox (consumer, message_id) values ($1, $2) on conflict do nothing`),
     inboxHas: named('inbox_has', `select exists (select 1 from ${s}.inbox where consumer = $1 and message_id = $2) as has`),
+    // The claims (advisory locks) are taken in id order, whatever the batch's order: two batches
+    // sharing ids then never wait for each other in a cycle. OFFSET 0 keeps the sort below the calls.
+    inboxClaimMany: named(
+      'inbox_claim_many',
+      `select u.ord::integer - 1 as index, ${s}.inbox_claim($1, u.id, false) as claimed
+        from (select id, min(ord) as ord from unnest($2::text[]) with ordinality as t(id, ord) group by id order by id offset 0) as u`,
+    ),
+    inboxRecordMany: named(
+      'inbox_record_many',
+      `insert into ${s}.inbox (consumer, message_id) select $1, unnest($2::text[]) on conflict do nothing`,
+    ),
 
     leaseAcquire: named(
       'lease_acquire',
