@@ -75,15 +75,16 @@ function machineFacts(): Record<string, string | number> {
 }
 
 /**
- * Runs every workload of a suite for `rounds` rounds, alternating which side goes first in each
+ * Runs every workload of a suite (or those whose name contains one of `only`) for `rounds` rounds, alternating which side goes first in each
  * round so that warm-up and background noise fall on both sides alike, and reports medians.
  */
-export async function runSuite(suite: Suite, rounds: number): Promise<SuiteResult> {
+export async function runSuite(suite: Suite, rounds: number, only: readonly string[] = []): Promise<SuiteResult> {
   await suite.setup?.();
   try {
     const machine = { ...machineFacts(), ...(await suite.facts?.()) };
     const results: WorkloadResult[] = [];
-    for (const workload of await suite.workloads()) {
+    const chosen = (await suite.workloads()).filter((workload) => only.length === 0 || only.some((part) => workload.name.includes(part)));
+    for (const workload of chosen) {
       const ours: number[] = [];
       const baseline: number[] = [];
       for (let round = 0; round < rounds; round++) {

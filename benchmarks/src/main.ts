@@ -1,7 +1,9 @@
 /**
  * `pnpm bench [suite …]`: runs benchmark suites (all by default), prints each workload's medians
  * and the ratio ours / baseline, and writes `benchmarks/results/<suite>.json` and `.md`.
- * BENCH_ROUNDS sets the number of interleaved rounds (default 5).
+ * BENCH_ROUNDS sets the number of interleaved rounds (default 5). BENCH_ONLY=part,part runs only the
+ * workloads whose name contains one of the parts, and then only prints (the results files keep the
+ * last full run).
  */
 import { readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -28,12 +30,16 @@ if (!Number.isInteger(rounds) || rounds < 1) {
   process.exit(2);
 }
 
+const only = (process.env.BENCH_ONLY ?? '').split(',').filter((part) => part !== '');
+
 await mkdir(resultsDir, { recursive: true });
 for (const name of requested.length > 0 ? requested : available) {
   const suite = ((await import(`./suites/${name}.ts`)) as { default: Suite }).default;
   console.log(`\n# ${suite.name} (${rounds} rounds; baseline: ${suite.baseline})`);
-  const result = await runSuite(suite, rounds);
-  await writeFile(join(resultsDir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
-  await writeFile(join(resultsDir, `${name}.md`), toMarkdown(result));
+  const result = await runSuite(suite, rounds, only);
+  if (only.length === 0) {
+    await writeFile(join(resultsDir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+    await writeFile(join(resultsDir, `${name}.md`), toMarkdown(result));
+  }
   console.log(`\n${toMarkdown(result)}`);
 }

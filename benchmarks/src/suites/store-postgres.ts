@@ -301,15 +301,32 @@ function catchUp(count: number): Workload {
   };
 }
 
+/** The contended workload's target: each writer's every append stored once, versions 1..n without a gap. */
+async function assertEveryAppendOnce(streamId: string, writers: number, perWriter: number): Promise<void> {
+  const stored = await store.readStream(streamId);
+  const gap = stored.findIndex((event, index) => event.version !== index + 1);
+  const perIndex = new Map<string, number>();
+  for (const event of stored) {
+    const orderId = (event.data as { orderId: string }).orderId;
+    perIndex.set(orderId, (perIndex.get(orderId) ?? 0) + 1);
+  }
+  const wrongCounts = [...perIndex.values()].filter((count) => count !== writers).length;
+  if (stored.length !== writers * perWriter || gap !== -1 || perIndex.size !== perWriter || wrongCounts > 0) {
+    throw new Error(
+      `${streamId}: ${stored.length} events stored for ${writers * perWriter} appends (first gap at ${gap}, ${wrongCounts} indexes lost or doubled)`,
+    );
+  }
+}
+
 function contended(writers: number, perWriter: number): Workload {
   return {
     name: `append-1-event-one-stream-${writers}-writers-with-retries`,
     metric: 'throughput',
     unit: 'events/s',
     higherIsBetter: true,
-    ours: () => {
+    ours: async () => {
       const streamId = `order-hot${run++}`;
-      return rate(writers * perWriter, () =>
+      const throughput = await rate(writers * perWriter, () =>
         inParallel(writers, perWriter, async (_, i) => {
           for (let expected = 0; ; ) {
             try {
@@ -322,6 +339,8 @@ function contended(writers: number, perWriter: number): Workload {
           }
         }),
       );
+      await assertEveryAppendOnce(streamId, writers, perWriter);
+      return throughput;
     },
     baseline: () => {
       const streamId = `order-hot${run++}`;
@@ -379,13 +398,13 @@ const suite: Suite = {
   },
   async workloads() {
     return [
-      newStreams(1, 200),
-      newStreams(16, 50),
-      existingStreams(16, 50),
-      batches(1, 30, 100),
+      newStreams(1, 1_000),
+      newStreams(16, 200),
+      existingStreams(16, 200),
+      batches(1, 100, 100),
       loadAggregate(1_000),
       loadWithSnapshots(10_000, 100),
-      contended(16, 10),
+      contended(16, 20),
       catchUp(catchUpEvents),
     ];
   },

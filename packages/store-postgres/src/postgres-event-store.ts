@@ -1,8 +1,9 @@
 import { ConfigurationError, type EventStore, type StoreCapabilities } from '@eventfold/core';
 import pg from 'pg';
+import { appendGroups } from './internal/append-groups.js';
 import { appendNotifier } from './internal/append-notifier.js';
 import { commitSignal } from './internal/commit-signal.js';
-import { appendEvents, type EventLimits, readAllEvents, readHeadPosition, readStreamEvents } from './internal/events.js';
+import { appendEvents, type EventLimits, encodeAppend, readAllEvents, readHeadPosition, readStreamEvents } from './internal/events.js';
 import { type Executor, poolExecutor } from './internal/executor.js';
 import { postgresInbox, transactionInbox } from './internal/inbox.js';
 import { type MigrationResult, migrateSchema } from './internal/migrate.js';
@@ -26,6 +27,9 @@ export interface PostgresPoolOptions {
   /** Shown in `pg_stat_activity.application_name`. @defaultValue `'eventfold'` */
   application_name?: string;
 }
+
+/** Most events in one group of appends (`appendConcurrency`); a larger append goes alone. */
+const GROUP_MAX_EVENTS = 1_000;
 
 /** Options of {@link postgresEventStore}. Give `pool` or `connectionString`. */
 export interface PostgresEventStoreOptions {
@@ -51,6 +55,19 @@ export interface PostgresEventStoreOptions {
   notifyIntervalMs?: number;
   /** Use named prepared statements. Turn off behind a pooler in transaction mode (PgBouncer < 1.21). @defaultValue true */
   preparedStatements?: boolean;
+  /**
+   * Group commit: the most append statements this store runs at once outside transactions.
+   * Appends that arrive while that many run wait, and then go together, one per stream, in one
+   * statement and one transaction, so a busy process pays one round trip and one commit for many
+   * appends. Each is still checked on its own and gets the result or error it would have had
+   * alone; one that fails its check, or waits for a stream another transaction holds, does not
+   * hold up the others. A group commits as one: an acknowledged append is always whole, and a
+   * failed commit fails the group's appends. A lone append goes at once, so a single writer sees
+   * no difference. Lower gives bigger groups; `Infinity` sends every append on its own. Only with
+   * `preparedStatements` (without them every append runs the append function).
+   * @defaultValue 2
+   */
+  appendConcurrency?: number;
 }
 
 /** The PostgreSQL event store: the `EventStore` port, plus transactions, migrations and ordering diagnostics. */
@@ -147,6 +164,12 @@ export function postgresEventStore(options: PostgresEventStoreOptions): Postgres
       `[@eventfold/store-postgres] Option \`notifyIntervalMs\` must be a number >= 0, got ${String(notifyIntervalMs)}.`,
     );
   }
+  const appendConcurrency = options.appendConcurrency ?? 2;
+  if (!(appendConcurrency === Number.POSITIVE_INFINITY || (Number.isInteger(appendConcurrency) && appendConcurrency >= 1))) {
+    throw new ConfigurationError(
+      `[@eventfold/store-postgres] Option \`appendConcurrency\` must be an integer >= 1 or Infinity, got ${String(appendConcurrency)}.`,
+    );
+  }
   const { pool, owned } = openPool(options);
   const sql = statements(schema);
   const visibilitySql = visibilityStatements(schema);
@@ -158,6 +181,7 @@ export function postgresEventStore(options: PostgresEventStoreOptions): Postgres
   let migrating: Promise<unknown> | undefined;
 
   const signal = commitSignal(onPool, sql.notify, notifyChannel(schema), notifyIntervalMs);
+  const groups = appendGroups(onPool, sql, () => committed(), { concurrency: appendConcurrency, maxEvents: GROUP_MAX_EVENTS });
   const transactions = transactionRunner(
     pool,
     prepare,
@@ -237,7 +261,8 @@ export function postgresEventStore(options: PostgresEventStoreOptions): Postgres
     pool,
     async append(streamId, events, appendOptions) {
       const on = await ready();
-      return appendEvents(on, sql, limits, streamId, events, appendOptions, wrote, prepare && on === onPool);
+      if (!prepare || on !== onPool) return appendEvents(on, sql, limits, streamId, events, appendOptions, wrote);
+      return groups.append(encodeAppend(limits, streamId, events, appendOptions));
     },
     async readStream(streamId, readOptions = {}) {
       return readStreamEvents(await ready(), sql, streamId, readOptions);

@@ -80,31 +80,34 @@ function utf8Length(text: string): number {
 // After these, the one-statement append wrote nothing and the function has the answer: a unique
 // violation is a repeat, an id stored elsewhere or a writer that committed after the statement's
 // snapshot; an out-of-range value may be a transaction id past the positions' range.
-const ANSWERED_BY_FUNCTION = new Set(['23505', '22003']);
+export const ANSWERED_BY_FUNCTION: ReadonlySet<string> = new Set(['23505', '22003']);
 
-/** The one-statement append, re-run through the function in the rare cases it leaves to it. */
-async function runAutocommit(executor: Executor, sql: Statements, values: unknown[]): Promise<AppendRow[]> {
-  try {
-    return await executor.run<AppendRow>(sql.appendAutocommit, values);
-  } catch (error) {
-    if (!ANSWERED_BY_FUNCTION.has((error as { code?: unknown } | null)?.code as string)) throw error;
-    return executor.run<AppendRow>(sql.append, values);
-  }
+/** The SQLSTATE of a `pg` error, if it has one. */
+export function sqlState(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
 }
 
-/** Appends in one statement, one round trip, whatever the batch size (two when `runAutocommit` re-runs it). */
-export async function appendEvents(
-  executor: Executor,
-  sql: Statements,
+/** An append checked and encoded for the statements: one entry per event in each array. */
+export interface EncodedAppend {
+  readonly streamId: string;
+  readonly expected: ExpectedVersion;
+  /** The expected version as the statements take it: >= 0 exact, -1 any, -2 no stream, -3 exists. */
+  readonly expectedCode: number;
+  readonly ids: string[];
+  readonly types: string[];
+  readonly schemaVersions: number[];
+  readonly dataTexts: string[];
+  readonly metadataTexts: string[];
+}
+
+/** Checks an append and encodes its events; throws `ValidationError` for bad input. */
+export function encodeAppend(
   limits: EventLimits,
   streamId: string,
   events: readonly NewEvent[],
   options: AppendOptions | undefined,
-  /** Called when the append wrote (not for a repeat). */
-  onWrite: () => void,
-  /** The call runs outside any transaction, on prepared statements: it may use the one-statement append. */
-  autocommit = false,
-): Promise<AppendResult> {
+): EncodedAppend {
   const expected: ExpectedVersion = checkAppendInput(streamId, events, options);
   const count = events.length;
   const ids = new Array<string>(count);
@@ -134,25 +137,13 @@ export async function appendEvents(
     metadataTexts[index] = metadata;
   }
   const expectedCode = typeof expected === 'number' ? expected : (EXPECTED_CODES[expected] as number);
+  return { streamId, expected, expectedCode, ids, types, schemaVersions, dataTexts, metadataTexts };
+}
 
-  const values = [streamId, expectedCode, ids, types, `[${dataTexts.join(',')}]`, `[${metadataTexts.join(',')}]`, schemaVersions];
-  let rows: AppendRow[];
-  try {
-    rows = autocommit ? await runAutocommit(executor, sql, values) : await executor.run<AppendRow>(sql.append, values);
-  } catch (error) {
-    throw classifyError(error, { operation: 'append', streamId, expected });
-  }
-
-  const row = rows[0] as AppendRow;
-  if (row.repeat !== null) {
-    const stored = (JSON.parse(row.repeat) as RepeatedEvent[]).map((event) => repeatedEvent(event, streamId));
-    const last = stored[stored.length - 1] as RecordedEvent;
-    return { streamId, version: last.version, position: last.position, events: stored };
-  }
-  onWrite();
-  const firstPosition = BigInt(row.position as string);
-  const firstVersion = row.version as number;
-  const recordedAt = Number(row.recorded_ms);
+/** What an append wrote, from the first position and version the statement returned. */
+export function writtenAppend(append: EncodedAppend, firstPosition: bigint, firstVersion: number, recordedMs: number): AppendResult {
+  const { streamId, ids, types, schemaVersions, dataTexts, metadataTexts } = append;
+  const count = ids.length;
   const recorded = new Array<RecordedEvent>(count);
   for (let index = 0; index < count; index++) {
     recorded[index] = {
@@ -164,10 +155,82 @@ export async function appendEvents(
       position: firstPosition + BigInt(index),
       data: JSON.parse(dataTexts[index] as string),
       metadata: JSON.parse(metadataTexts[index] as string) as EventMetadata,
-      recordedAt: new Date(recordedAt),
+      recordedAt: new Date(recordedMs),
     };
   }
   return { streamId, version: firstVersion + count - 1, position: firstPosition + BigInt(count - 1), events: recorded };
+}
+
+/** The parameters of the append function and of the one-statement append. */
+function appendValues(append: EncodedAppend): unknown[] {
+  return [
+    append.streamId,
+    append.expectedCode,
+    append.ids,
+    append.types,
+    `[${append.dataTexts.join(',')}]`,
+    `[${append.metadataTexts.join(',')}]`,
+    append.schemaVersions,
+  ];
+}
+
+/**
+ * Runs an append through the function, which waits for the stream's lock and answers every case:
+ * written, a repeat of stored events, or the error. One round trip. `onWrite` is called when it
+ * wrote (not for a repeat).
+ */
+export async function runAppend(executor: Executor, sql: Statements, append: EncodedAppend, onWrite: () => void): Promise<AppendResult> {
+  const { streamId, expected } = append;
+  let row: AppendRow;
+  try {
+    row = (await executor.run<AppendRow>(sql.append, appendValues(append)))[0] as AppendRow;
+  } catch (error) {
+    throw classifyError(error, { operation: 'append', streamId, expected });
+  }
+  if (row.repeat !== null) {
+    const stored = (JSON.parse(row.repeat) as RepeatedEvent[]).map((event) => repeatedEvent(event, streamId));
+    const last = stored[stored.length - 1] as RecordedEvent;
+    return { streamId, version: last.version, position: last.position, events: stored };
+  }
+  onWrite();
+  return writtenAppend(append, BigInt(row.position as string), row.version as number, Number(row.recorded_ms));
+}
+
+/**
+ * Tries the one-statement append (outside any transaction, on prepared statements): the result
+ * when it wrote, or `undefined` when it wrote nothing and left the answer to the function (a busy
+ * stream, a failed expected version, or one of the errors in {@link ANSWERED_BY_FUNCTION}).
+ */
+export async function tryAppendStatement(
+  executor: Executor,
+  sql: Statements,
+  append: EncodedAppend,
+  onWrite: () => void,
+): Promise<AppendResult | undefined> {
+  let rows: AppendRow[];
+  try {
+    rows = await executor.run<AppendRow>(sql.appendAutocommit, appendValues(append));
+  } catch (error) {
+    if (ANSWERED_BY_FUNCTION.has(sqlState(error) ?? '')) return undefined;
+    throw classifyError(error, { operation: 'append', streamId: append.streamId, expected: append.expected });
+  }
+  const row = rows[0];
+  if (row === undefined) return undefined;
+  onWrite();
+  return writtenAppend(append, BigInt(row.position as string), row.version as number, Number(row.recorded_ms));
+}
+
+/** Checks, encodes and runs one append through the function (see `runAppend`). */
+export async function appendEvents(
+  executor: Executor,
+  sql: Statements,
+  limits: EventLimits,
+  streamId: string,
+  events: readonly NewEvent[],
+  options: AppendOptions | undefined,
+  onWrite: () => void,
+): Promise<AppendResult> {
+  return runAppend(executor, sql, encodeAppend(limits, streamId, events, options), onWrite);
 }
 
 /** Reads one stream in version order, forward or backward. */

@@ -1,3 +1,4 @@
+import { appendGroupStatementSql } from './append-group-statement.js';
 import { appendStatementSql } from './append-statement.js';
 import type { Statement } from './executor.js';
 import { epochMs, ident, statementName } from './sql.js';
@@ -34,6 +35,8 @@ export interface Statements {
   readonly append: Statement;
   /** The append as one statement, for a call outside any transaction (see append-statement.ts). */
   readonly appendAutocommit: Statement;
+  /** Several autocommit appends to distinct streams in one statement (see append-group-statement.ts). */
+  readonly appendGroup: Statement;
   readonly readStreamForward: Statement;
   readonly readStreamBackward: Statement;
   readonly readAll: Statement;
@@ -68,6 +71,7 @@ export function statements(schema: string): Statements {
         from ${s}.append_events($1, $2, $3, $4, $5, $6, $7)`,
     ),
     appendAutocommit: named('append_autocommit', appendStatementSql(schema)),
+    appendGroup: named('append_group', appendGroupStatementSql(schema)),
     readStreamForward: named(
       'read_stream_forward',
       `select ${EVENT_COLUMNS} from ${s}.events where stream_id = $1 and version >= $2::bigint order by version limit $3`,
