@@ -38,32 +38,40 @@ interface GroupRow {
  * many appends instead of one each. An append alone goes through the one-statement append. Those
  * statements never wait for a lock. What they leave unanswered (a busy stream, a failed expected
  * version, a repeat, and every append of a group that hit a unique index) goes to the append
- * function, outside the slots, and so gets the answer it would have had alone. One stream's
- * appends never share a group: they leave in the order they arrived.
+ * function, outside the slots, and so gets the answer it would have had alone. A group has at
+ * most one append per stream: an append to a stream that already has one waiting or in flight
+ * goes at once, alone and outside the slots, as it would without groups.
  */
 export function appendGroups(executor: Executor, sql: Statements, onWrite: () => void, limits: AppendGroupLimits): AppendGroups {
   const queue: Waiting[] = [];
+  /** The append of each stream that is waiting or in a statement in flight: at most one each. */
+  const streamsTaken = new Map<string, Waiting>();
   let inFlight = 0;
 
   /** Takes the waiting appends that can go together now, leaving the rest in order. */
   function takeGroup(): Waiting[] {
-    const group: Waiting[] = [];
-    const rest: Waiting[] = [];
-    const streams = new Set<string>();
     let events = 0;
-    for (const waiting of queue) {
-      const { streamId, ids } = waiting.append;
-      const fits = group.length === 0 || events + ids.length <= limits.maxEvents;
-      if (!fits || streams.has(streamId)) {
-        rest.push(waiting);
-        continue;
-      }
-      group.push(waiting);
-      streams.add(streamId);
-      events += ids.length;
+    let size = 0;
+    for (const { append } of queue) {
+      if (size > 0 && events + append.ids.length > limits.maxEvents) break;
+      events += append.ids.length;
+      size++;
     }
-    queue.splice(0, queue.length, ...rest);
-    return group;
+    return queue.splice(0, size);
+  }
+
+  /** Frees a group's streams when its statement returns, before any of its appends is answered. */
+  function freeing<T>(group: readonly Waiting[], statement: Promise<T>): Promise<T> {
+    return statement.finally(() => {
+      for (const waiting of group) {
+        if (streamsTaken.get(waiting.append.streamId) === waiting) streamsTaken.delete(waiting.append.streamId);
+      }
+    });
+  }
+
+  /** An append on its own, outside the slots: the one-statement append, else the function. */
+  async function alone(append: EncodedAppend): Promise<AppendResult> {
+    return (await tryAppendStatement(executor, sql, append, onWrite)) ?? runAppend(executor, sql, append, onWrite);
   }
 
   function pump(): void {
@@ -92,14 +100,14 @@ export function appendGroups(executor: Executor, sql: Statements, onWrite: () =>
   async function send(group: Waiting[]): Promise<Waiting[]> {
     if (group.length === 1) {
       const only = group[0] as Waiting;
-      const result = await tryAppendStatement(executor, sql, only.append, onWrite);
+      const result = await freeing(group, tryAppendStatement(executor, sql, only.append, onWrite));
       if (result === undefined) return group;
       only.resolve(result);
       return [];
     }
     let rows: GroupRow[];
     try {
-      rows = await executor.run<GroupRow>(sql.appendGroup, groupValues(group));
+      rows = await freeing(group, executor.run<GroupRow>(sql.appendGroup, groupValues(group)));
     } catch (error) {
       if (ANSWERED_BY_FUNCTION.has(sqlState(error) ?? '')) return group; // nothing written
       for (const { append, reject } of group)
@@ -119,8 +127,12 @@ export function appendGroups(executor: Executor, sql: Statements, onWrite: () =>
 
   return {
     append(append) {
+      // Appends racing on one stream gain nothing from waiting: they would go one group at a time.
+      if (streamsTaken.has(append.streamId)) return alone(append);
       return new Promise<AppendResult>((resolve, reject) => {
-        queue.push({ append, resolve, reject });
+        const waiting: Waiting = { append, resolve, reject };
+        streamsTaken.set(append.streamId, waiting);
+        queue.push(waiting);
         pump();
       });
     },
