@@ -23,6 +23,7 @@ import { kafkaTransport } from '@eventfold/transport-kafka';
 import * as kafkajs from 'kafkajs';
 import pg from 'pg';
 import type { Suite, Workload } from '../harness.js';
+import { orderPayload } from '../order-payload.js';
 
 type Pool = InstanceType<typeof pg.Pool>;
 type Kafka = InstanceType<typeof kafkajs.Kafka>;
@@ -48,27 +49,12 @@ let transport: KafkaTransport;
 const topics: string[] = [];
 let run = 0;
 
-/** About 300 bytes of JSON. */
-function payload(i: number) {
-  return {
-    orderId: `order-${i}`,
-    customer: { name: 'Ada Lovelace', email: 'ada@example.com', tier: 'gold' },
-    lines: [
-      { sku: 'A-100', quantity: 2, price: 9.5 },
-      { sku: 'B-200', quantity: 1, price: 24 },
-    ],
-    total: 43,
-    currency: 'EUR',
-    note: 'Leave at the door; ring twice. Gift wrap the second item please.',
-  };
-}
-
 /** A message shaped as the relay publishes one: key = stream id, JSON value, the event headers. */
 function message(i: number) {
   const streamId = `order-${i % STREAMS}`;
   return {
     key: streamId,
-    value: Buffer.from(JSON.stringify({ data: payload(i), metadata: {} })),
+    value: Buffer.from(JSON.stringify({ data: orderPayload(i), metadata: {} })),
     headers: {
       'event-id': String(i),
       'event-type': 'order.placed',
@@ -238,7 +224,7 @@ async function startPipeline(handling: 'batch' | 'message'): Promise<Pipeline> {
 
   const pipeline: Pipeline = {
     async append(streamId, count, from) {
-      const events = Array.from({ length: count }, (_, i) => ({ type: 'order.placed', data: payload(from + i) }));
+      const events = Array.from({ length: count }, (_, i) => ({ type: 'order.placed', data: orderPayload(from + i) }));
       return [...(await store.append(streamId, events)).events];
     },
     effects: () => effects,

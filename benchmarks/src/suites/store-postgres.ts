@@ -10,6 +10,7 @@ import { isConcurrencyError } from '@eventfold/core';
 import { postgresEventStore } from '@eventfold/store-postgres';
 import pg from 'pg';
 import type { Suite, Workload } from '../harness.js';
+import { orderPayload } from '../order-payload.js';
 
 type Pool = InstanceType<typeof pg.Pool>;
 type Store = ReturnType<typeof postgresEventStore>;
@@ -23,21 +24,8 @@ let plainPool: Pool;
 let store: Store;
 let run = 0;
 
-/** About 300 bytes of JSON. */
-function payload(i: number) {
-  return {
-    orderId: `order-${i}`,
-    customer: { name: 'Ada Lovelace', email: 'ada@example.com', tier: 'gold' },
-    lines: [
-      { sku: 'A-100', quantity: 2, price: 9.5 },
-      { sku: 'B-200', quantity: 1, price: 24 },
-    ],
-    total: 43,
-    currency: 'EUR',
-    note: 'Leave at the door; ring twice. Gift wrap the second item please.',
-  };
-}
-const events = (count: number, from = 0) => Array.from({ length: count }, (_, i) => ({ type: 'order.placed', data: payload(from + i) }));
+const events = (count: number, from = 0) =>
+  Array.from({ length: count }, (_, i) => ({ type: 'order.placed', data: orderPayload(from + i) }));
 
 async function rate(count: number, work: () => Promise<void>): Promise<number> {
   const started = performance.now();
@@ -86,7 +74,7 @@ async function plainQuery(text: string, values: unknown[], name: string) {
 }
 
 const plainAppend = (streamId: string, version: number, i: number) =>
-  plainQuery(plainSql.insert, [streamId, version, crypto.randomUUID(), 'order.placed', payload(i)], 'insert');
+  plainQuery(plainSql.insert, [streamId, version, crypto.randomUUID(), 'order.placed', orderPayload(i)], 'insert');
 
 const plainAppendMany = (streamId: string, after: number, count: number, from = 0) =>
   plainQuery(
@@ -96,7 +84,7 @@ const plainAppendMany = (streamId: string, after: number, count: number, from = 
       after,
       Array.from({ length: count }, () => crypto.randomUUID()),
       Array.from({ length: count }, () => 'order.placed'),
-      Array.from({ length: count }, (_, i) => JSON.stringify(payload(from + i))),
+      Array.from({ length: count }, (_, i) => JSON.stringify(orderPayload(from + i))),
     ],
     'insert_many',
   );

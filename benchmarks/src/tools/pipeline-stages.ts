@@ -13,6 +13,7 @@ import { consumer, relay } from '@eventfold/core';
 import { postgresEventStore } from '@eventfold/store-postgres';
 import { kafkaTransport } from '@eventfold/transport-kafka';
 import pg from 'pg';
+import { orderPayload } from '../order-payload.js';
 
 const EVENTS = Number(process.env.STAGE_EVENTS ?? 40_000);
 const WRITERS = 16;
@@ -22,17 +23,7 @@ const url = process.env.DATABASE_URL;
 const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
 if (!url || brokers.length === 0) throw new Error('set DATABASE_URL and KAFKA_BROKERS (eval "$(bash scripts/services env)")');
 
-const data = {
-  orderId: 'order-1',
-  customer: { name: 'Ada Lovelace', email: 'ada@example.com', tier: 'gold' },
-  lines: [
-    { sku: 'A-100', quantity: 2, price: 9.5 },
-    { sku: 'B-200', quantity: 1, price: 24 },
-  ],
-  total: 43,
-  currency: 'EUR',
-  note: 'Leave at the door; ring twice. Gift wrap the second item please.',
-};
+const data = orderPayload(1);
 
 const pool = new pg.Pool({ connectionString: url, max: 24 });
 const schema = `stages_${process.pid}`;

@@ -1,8 +1,8 @@
 import type { AppendResult } from '@eventfold/core';
-import { classifyError } from './classify-error.js';
-import { ANSWERED_BY_FUNCTION, type EncodedAppend, runAppend, sqlState, tryAppendStatement, writtenAppend } from './events.js';
+import { classifyError, leftToAppendFunction } from './classify-error.js';
+import { type EncodedAppend, runAppend, tryAppendStatement, writtenAppend } from './events.js';
 import type { Executor } from './executor.js';
-import type { Statements } from './statements.js';
+import type { Statements, WrittenRow } from './statements.js';
 
 /** Sends the store's autocommit appends, grouping those that wait. */
 export interface AppendGroups {
@@ -24,11 +24,8 @@ interface Waiting {
 }
 
 /** A row of the group statement: a written append (1-based index in the group) and where it starts. */
-interface GroupRow {
+interface GroupRow extends WrittenRow {
   app: number;
-  position: string;
-  version: number;
-  recorded_ms: string;
 }
 
 /**
@@ -109,7 +106,7 @@ export function appendGroups(executor: Executor, sql: Statements, onWrite: () =>
     try {
       rows = await freeing(group, executor.run<GroupRow>(sql.appendGroup, groupValues(group)));
     } catch (error) {
-      if (ANSWERED_BY_FUNCTION.has(sqlState(error) ?? '')) return group; // nothing written
+      if (leftToAppendFunction(error)) return group; // nothing written
       for (const { append, reject } of group)
         reject(classifyError(error, { operation: 'append', streamId: append.streamId, expected: append.expected }));
       return [];

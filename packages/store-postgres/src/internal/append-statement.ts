@@ -2,11 +2,11 @@ import { APPENDER_KEY, appenderObjid } from './migrations.js';
 import { epochMs, INDEX_BITS, ident, MAX_EVENTS_PER_TRANSACTION } from './sql.js';
 
 /**
- * The append of an autocommit call: one statement with the same parameters and result row as
- * `append_events`, for the common case (the stream's lock is free, the expected version holds),
- * without a plpgsql call. It returns no row when it wrote nothing, and the caller then runs
- * `append_events`, which waits for the lock, answers repeats and raises the precise error (see
- * `runAppend`): a second round trip, only for appends that conflict or repeat. Measured on
+ * The append of an autocommit call: one statement with the same parameters as `append_events`,
+ * for the common case (the stream's lock is free, the expected version holds), without a plpgsql
+ * call. It returns the first position and version it wrote, or no row when it wrote nothing; the
+ * caller then runs `append_events`, which waits for the lock, answers repeats and raises the
+ * precise error (see `runAppend`): a second round trip, only for appends that conflict or repeat. Measured on
  * PostgreSQL 15 with one writer: the function costs about a fifth more server CPU per append than
  * this statement (each of its statements goes through SPI, and its `SET` option is saved and
  * restored on every call); calling it from this statement as a fallback branch, even one that never
@@ -49,5 +49,5 @@ written as (
          $5::jsonb -> (u.ord::integer - 1), $6::jsonb -> (u.ord::integer - 1)
     from go, unnest($3::text[], $4::text[], $7::integer[]) with ordinality as u(id, type, schema_version, ord)
 )
-select go.base::text as position, go.current + 1 as version, ${epochMs('now()')} as recorded_ms, null::text as repeat from go`;
+select go.base::text as position, go.current + 1 as version, ${epochMs('now()')} as recorded_ms from go`;
 }

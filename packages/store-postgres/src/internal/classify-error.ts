@@ -70,6 +70,17 @@ export function breaksConnection(error: unknown): boolean {
 }
 
 /**
+ * True when an append statement failed having written nothing and `append_events` has the answer:
+ * a unique violation is a repeat, an id stored elsewhere, or a writer that committed after the
+ * statement's snapshot; an out-of-range value may be a transaction id past the positions' range.
+ */
+export function leftToAppendFunction(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const state = sqlState(error as DriverError);
+  return state === '23505' || state === '22003';
+}
+
+/**
  * Maps an error from `pg` (or from our SQL functions) to a typed Eventfold error, keeping the
  * original as `cause`. Eventfold errors pass through unchanged.
  */

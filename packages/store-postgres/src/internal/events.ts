@@ -15,10 +15,10 @@ import {
   uuidv7,
   ValidationError,
 } from '@eventfold/core';
-import { classifyError } from './classify-error.js';
+import { classifyError, leftToAppendFunction } from './classify-error.js';
 import type { Executor } from './executor.js';
 import { jsonText } from './json-text.js';
-import type { AppendRow, EventRow, Statements } from './statements.js';
+import type { AppendRow, EventRow, Statements, WrittenRow } from './statements.js';
 
 /** Limits the event operations apply. */
 export interface EventLimits {
@@ -75,17 +75,6 @@ function repeatedEvent(event: RepeatedEvent, streamId: string): RecordedEvent {
 function utf8Length(text: string): number {
   // Each UTF-16 unit needs at most 3 bytes, so short texts skip the exact count.
   return text.length * 3 <= 65_536 ? text.length * 3 : Buffer.byteLength(text, 'utf8');
-}
-
-// After these, the one-statement append wrote nothing and the function has the answer: a unique
-// violation is a repeat, an id stored elsewhere or a writer that committed after the statement's
-// snapshot; an out-of-range value may be a transaction id past the positions' range.
-export const ANSWERED_BY_FUNCTION: ReadonlySet<string> = new Set(['23505', '22003']);
-
-/** The SQLSTATE of a `pg` error, if it has one. */
-export function sqlState(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
 }
 
 /** An append checked and encoded for the statements: one entry per event in each array. */
@@ -199,7 +188,7 @@ export async function runAppend(executor: Executor, sql: Statements, append: Enc
 /**
  * Tries the one-statement append (outside any transaction, on prepared statements): the result
  * when it wrote, or `undefined` when it wrote nothing and left the answer to the function (a busy
- * stream, a failed expected version, or one of the errors in {@link ANSWERED_BY_FUNCTION}).
+ * stream, a failed expected version, or an error {@link leftToAppendFunction} recognises).
  */
 export async function tryAppendStatement(
   executor: Executor,
@@ -207,17 +196,17 @@ export async function tryAppendStatement(
   append: EncodedAppend,
   onWrite: () => void,
 ): Promise<AppendResult | undefined> {
-  let rows: AppendRow[];
+  let rows: WrittenRow[];
   try {
-    rows = await executor.run<AppendRow>(sql.appendAutocommit, appendValues(append));
+    rows = await executor.run<WrittenRow>(sql.appendAutocommit, appendValues(append));
   } catch (error) {
-    if (ANSWERED_BY_FUNCTION.has(sqlState(error) ?? '')) return undefined;
+    if (leftToAppendFunction(error)) return undefined;
     throw classifyError(error, { operation: 'append', streamId: append.streamId, expected: append.expected });
   }
   const row = rows[0];
   if (row === undefined) return undefined;
   onWrite();
-  return writtenAppend(append, BigInt(row.position as string), row.version as number, Number(row.recorded_ms));
+  return writtenAppend(append, BigInt(row.position), row.version, Number(row.recorded_ms));
 }
 
 /** Checks, encodes and runs one append through the function (see `runAppend`). */

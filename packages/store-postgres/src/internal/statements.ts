@@ -29,6 +29,13 @@ export interface AppendRow {
   repeat: string | null;
 }
 
+/** The row of the one-statement append when it wrote: the first position and version. */
+export interface WrittenRow {
+  position: string;
+  version: number;
+  recorded_ms: string;
+}
+
 /** Every statement the store runs for one schema. */
 export interface Statements {
   /** The append function: inside a transaction, and where the statement below gives way. */
